@@ -1,0 +1,138 @@
+// Package drift decides, object by object, whether a cluster matches its
+// desired state.
+//
+// The engine does no I/O of its own: it reads live objects through LiveReader
+// and asks for server-side apply dry runs through DryRunner, two interfaces that
+// package cluster implements against a real API server and tests may fake.
+package drift
+
+import (
+	"fmt"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Status is the verdict on one object.
+type Status int
+
+const (
+	// InSync means a reconcile would change nothing.
+	InSync Status = iota
+	// Drifted means the live object differs from what a reconcile would make it.
+	Drifted
+	// Missing means the object is desired but does not exist in the cluster.
+	Missing
+	// Error means the object could not be judged; Result.Reason says why.
+	Error
+)
+
+// String returns the status as the reports print it.
+func (s Status) String() string {
+	switch s {
+	case InSync:
+		return "in sync"
+	case Drifted:
+		return "drifted"
+	case Missing:
+		return "missing"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Reason classifies an Error verdict, so that a person (or a script) knows
+// what to do about it without parsing messages.
+type Reason string
+
+const (
+	// ReasonForbidden: the user may not read the object or run the dry run.
+	ReasonForbidden Reason = "Forbidden"
+	// ReasonNoKind: the cluster does not serve the object's kind and version.
+	ReasonNoKind Reason = "NoKind"
+	// ReasonConflict: another field manager owns a field the manifest sets.
+	ReasonConflict Reason = "Conflict"
+	// ReasonImmutable: the manifest changes a field that cannot be changed in
+	// place; a reconcile would need to delete and recreate the object.
+	ReasonImmutable Reason = "Immutable"
+	// ReasonInvalid: the API server rejected the manifest.
+	ReasonInvalid Reason = "Invalid"
+	// ReasonUnreachable: the API server could not be reached.
+	ReasonUnreachable Reason = "Unreachable"
+	// ReasonDuplicate: the same object is declared more than once.
+	ReasonDuplicate Reason = "Duplicate"
+	// ReasonUnknown: any other failure.
+	ReasonUnknown Reason = "Unknown"
+)
+
+// ModeServer names the comparison that judges an object by a server-side
+// apply dry run.
+const ModeServer = "server"
+
+// Desired is one object of the desired state.
+type Desired struct {
+	Object *unstructured.Unstructured
+	// Origin says where the object was declared (a file and line, a chart
+	// template). The engine only carries it to the Result.
+	Origin fmt.Stringer
+}
+
+// Result is the verdict on one object.
+type Result struct {
+	Ref    Ref
+	Status Status
+	// Origin is the Desired.Origin the object came from.
+	Origin fmt.Stringer
+	// Mode names the comparison that judged the object, such as ModeServer.
+	Mode string
+	// Reason and Err explain an Error verdict; both are empty otherwise.
+	Reason Reason
+	Err    error
+	// Live is the live object and Want what the cluster would hold after a
+	// reconcile. Both are stripped of the fields the server manages (status,
+	// managedFields, resourceVersion, ...) and have Secret values masked, so
+	// they are safe to print. Live is nil for a Missing object; both are nil
+	// for an Error.
+	Live, Want *unstructured.Unstructured
+}
+
+// Diff returns a unified diff from Live to Want, or "" when they are equal.
+func (r *Result) Diff() string {
+	if r.Live == nil && r.Want == nil {
+		return ""
+	}
+	return unifiedDiff("live "+r.Ref.String(), "desired "+r.Ref.String(), toYAML(r.Live), toYAML(r.Want))
+}
+
+// Report holds the verdicts on all desired objects, sorted by Ref.
+type Report struct {
+	Results []Result
+}
+
+// Count returns how many results have status s.
+func (r *Report) Count(s Status) int {
+	n := 0
+	for i := range r.Results {
+		if r.Results[i].Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// HasDrift reports whether any object is Drifted or Missing.
+func (r *Report) HasDrift() bool {
+	return r.Count(Drifted)+r.Count(Missing) > 0
+}
+
+// HasErrors reports whether any object could not be judged.
+func (r *Report) HasErrors() bool {
+	return r.Count(Error) > 0
+}
+
+func (r *Report) sort() {
+	sort.SliceStable(r.Results, func(i, j int) bool {
+		return r.Results[i].Ref.Less(r.Results[j].Ref)
+	})
+}

@@ -1,0 +1,225 @@
+package drift
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+)
+
+// LiveReader reads live state.
+type LiveReader interface {
+	// Namespaced reports whether objects of kind gvk live in a namespace. An
+	// error for which meta.IsNoMatchError is true means the cluster does not
+	// serve the kind.
+	Namespaced(gvk schema.GroupVersionKind) (bool, error)
+	// Get returns the live object, or an error for which apierrors.IsNotFound
+	// is true when there is none.
+	Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error)
+}
+
+// DryRunner answers what an object would look like after a reconcile.
+type DryRunner interface {
+	// DryRunApply sends obj as a forced server-side apply with dry run and
+	// returns the object the server would store.
+	DryRunApply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error)
+}
+
+// Options tune an Engine.
+type Options struct {
+	// DefaultNamespace is given to namespaced objects whose manifest names no
+	// namespace, as kubectl does with the kubeconfig's or -n namespace.
+	DefaultNamespace string
+	// ShowSecrets leaves Secret values readable in Result.Live and Result.Want.
+	// Off by default: reports and logs must never carry secrets unasked.
+	ShowSecrets bool
+	// Workers is the number of objects judged at once; 0 means 8.
+	Workers int
+}
+
+// Engine judges desired objects against a cluster.
+type Engine struct {
+	live   LiveReader
+	dryRun DryRunner
+	opts   Options
+}
+
+// NewEngine returns an engine that reads live state through live and asks
+// dryRun for the state after a reconcile.
+func NewEngine(live LiveReader, dryRun DryRunner, opts Options) *Engine {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	return &Engine{live: live, dryRun: dryRun, opts: opts}
+}
+
+// Check judges every desired object and returns the verdicts sorted by Ref.
+// A failure on one object is that object's Error verdict and never stops the
+// others from being judged; Check itself only stops early when ctx is done,
+// leaving the objects it did not reach as errors.
+func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
+	results := make([]Result, len(desired))
+	objects := make([]*unstructured.Unstructured, len(desired))
+	todo := make([]int, 0, len(desired))
+	seen := make(map[Ref]Desired, len(desired))
+
+	for i, d := range desired {
+		obj, err := e.resolve(d.Object)
+		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: ModeServer}
+		if err != nil {
+			results[i].fail(err)
+			continue
+		}
+		key := results[i].Ref
+		key.Version = ""
+		if first, dup := seen[key]; dup {
+			results[i].Status, results[i].Reason = Error, ReasonDuplicate
+			results[i].Err = fmt.Errorf("declared more than once, first at %v", first.Origin)
+			continue
+		}
+		seen[key] = d
+		objects[i] = obj
+		todo = append(todo, i)
+	}
+
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.opts.Workers, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				e.judge(ctx, objects[i], &results[i])
+			}
+		}()
+	}
+	for _, i := range todo {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	r := &Report{Results: results}
+	r.sort()
+	return r
+}
+
+// resolve returns a copy of obj ready to send to the cluster: namespaced
+// objects get the default namespace when they name none, cluster-scoped ones
+// lose a namespace they should not have, and fields only a server may set are
+// dropped so that an exported object can serve as a manifest.
+func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	namespaced, err := e.live.Namespaced(obj.GroupVersionKind())
+	if err != nil {
+		return obj, err
+	}
+	out := stripped(obj)
+	switch {
+	case namespaced && out.GetNamespace() == "":
+		out.SetNamespace(e.opts.DefaultNamespace)
+	case !namespaced:
+		out.SetNamespace("")
+	}
+	return out, nil
+}
+
+// judge fills in r's verdict on the desired object obj.
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, r *Result) {
+	if err := ctx.Err(); err != nil {
+		r.fail(err)
+		return
+	}
+	live, err := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+	switch {
+	case apierrors.IsNotFound(err):
+		live = nil
+	case err != nil:
+		r.fail(fmt.Errorf("read live object: %w", err))
+		return
+	}
+
+	want, err := e.dryRun.DryRunApply(ctx, obj)
+	if err != nil {
+		if live == nil && apierrors.IsNotFound(err) {
+			// The object's namespace is missing too; the dry run cannot
+			// tell what the server would add, so show the manifest itself.
+			want, err = obj, nil
+		} else {
+			r.fail(dryRunError(err))
+			return
+		}
+	}
+
+	r.Live, r.Want = stripped(live), stripped(want)
+	if !e.opts.ShowSecrets {
+		maskSecrets(r.Live, r.Want)
+	}
+	switch {
+	case live == nil:
+		r.Status = Missing
+	case toYAML(r.Live) == toYAML(r.Want):
+		r.Status = InSync
+	default:
+		r.Status = Drifted
+	}
+}
+
+// dryRunError explains a failed dry run. A forbidden one names the permission
+// the server mode needs, since that is the one a read-only user lacks.
+func dryRunError(err error) error {
+	if apierrors.IsForbidden(err) {
+		return fmt.Errorf(`server-side apply dry run needs "patch" permission (and "create" for objects that do not exist yet): %w`, err)
+	}
+	return fmt.Errorf("server-side apply dry run: %w", err)
+}
+
+// fail records err as r's verdict.
+func (r *Result) fail(err error) {
+	r.Status = Error
+	r.Reason = classify(err)
+	r.Err = err
+	r.Live, r.Want = nil, nil
+}
+
+// classify names the kind of failure err is.
+func classify(err error) Reason {
+	switch {
+	case meta.IsNoMatchError(err):
+		return ReasonNoKind
+	case apierrors.IsForbidden(err):
+		return ReasonForbidden
+	case apierrors.IsConflict(err):
+		return ReasonConflict
+	case isImmutable(err):
+		return ReasonImmutable
+	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
+		return ReasonInvalid
+	case utilnet.IsConnectionRefused(err), utilnet.IsConnectionReset(err), utilnet.IsProbableEOF(err),
+		apierrors.IsServiceUnavailable(err), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err),
+		errors.Is(err, context.DeadlineExceeded):
+		return ReasonUnreachable
+	}
+	return ReasonUnknown
+}
+
+// isImmutable reports whether err is the API server refusing to change a field
+// that cannot change once set.
+func isImmutable(err error) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	for _, c := range status.Status().Details.Causes {
+		if strings.Contains(c.Message, "immutable") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,169 @@
+package drift
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// serverFields are set by the API server on every object and say nothing about
+// drift; they are removed before objects are compared or shown.
+var serverFields = [][]string{
+	{"status"},
+	{"metadata", "managedFields"},
+	{"metadata", "resourceVersion"},
+	{"metadata", "uid"},
+	{"metadata", "generation"},
+	{"metadata", "creationTimestamp"},
+	{"metadata", "selfLink"},
+}
+
+// stripped returns a copy of obj without serverFields, or nil for nil.
+func stripped(obj *unstructured.Unstructured) *unstructured.Unstructured {
+	if obj == nil {
+		return nil
+	}
+	out := obj.DeepCopy()
+	for _, path := range serverFields {
+		unstructured.RemoveNestedField(out.Object, path...)
+	}
+	return out
+}
+
+// lastAppliedAnnotation holds kubectl's client-side apply record: for a Secret
+// it carries every value in clear text.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// Placeholders that replace Secret values. A value that differs between live
+// and desired is marked so the diff still shows that it changed.
+const (
+	maskSame   = "***"
+	maskBefore = "*** (before)"
+	maskAfter  = "*** (after)"
+)
+
+// maskSecrets hides the values of a Secret in live and want, which are copies
+// that it changes in place. Either may be nil. Objects other than core/v1
+// Secrets are left alone.
+func maskSecrets(live, want *unstructured.Unstructured) {
+	if !isSecret(live) && !isSecret(want) {
+		return
+	}
+	for _, field := range []string{"data", "stringData"} {
+		liveValues := stringMap(live, field)
+		wantValues := stringMap(want, field)
+		keys := make(map[string]bool, len(liveValues)+len(wantValues))
+		for k := range liveValues {
+			keys[k] = true
+		}
+		for k := range wantValues {
+			keys[k] = true
+		}
+		for k := range keys {
+			lv, inLive := liveValues[k]
+			wv, inWant := wantValues[k]
+			switch {
+			case inLive && inWant:
+				liveValues[k], wantValues[k] = masks(lv, wv)
+			case inLive:
+				liveValues[k] = maskSame
+			default:
+				wantValues[k] = maskSame
+			}
+		}
+		setStringMap(live, field, liveValues)
+		setStringMap(want, field, wantValues)
+	}
+	liveNote, liveOK := annotation(live, lastAppliedAnnotation)
+	wantNote, wantOK := annotation(want, lastAppliedAnnotation)
+	switch {
+	case liveOK && wantOK:
+		liveNote, wantNote = masks(liveNote, wantNote)
+	case liveOK:
+		liveNote = maskSame
+	case wantOK:
+		wantNote = maskSame
+	}
+	if liveOK {
+		setAnnotation(live, lastAppliedAnnotation, liveNote)
+	}
+	if wantOK {
+		setAnnotation(want, lastAppliedAnnotation, wantNote)
+	}
+}
+
+// masks returns the placeholders for a value seen on both sides.
+func masks(live, want string) (string, string) {
+	if live == want {
+		return maskSame, maskSame
+	}
+	return maskBefore, maskAfter
+}
+
+func isSecret(obj *unstructured.Unstructured) bool {
+	if obj == nil {
+		return false
+	}
+	gvk := obj.GroupVersionKind()
+	return gvk.Group == "" && gvk.Kind == "Secret"
+}
+
+// stringMap returns obj's field as a map of strings. Values that are not
+// strings (a manifest may say `data: {port: 80}`) are kept as their JSON text,
+// which is enough to tell equal from different.
+func stringMap(obj *unstructured.Unstructured, field string) map[string]string {
+	if obj == nil {
+		return nil
+	}
+	raw, ok := obj.Object[field].(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if s, ok := v.(string); ok {
+			out[k] = s
+			continue
+		}
+		b, _ := yaml.Marshal(v)
+		out[k] = string(b)
+	}
+	return out
+}
+
+func setStringMap(obj *unstructured.Unstructured, field string, values map[string]string) {
+	if obj == nil || values == nil {
+		return
+	}
+	m := make(map[string]any, len(values))
+	for k, v := range values {
+		m[k] = v
+	}
+	obj.Object[field] = m
+}
+
+func annotation(obj *unstructured.Unstructured, key string) (string, bool) {
+	if obj == nil {
+		return "", false
+	}
+	v, ok := obj.GetAnnotations()[key]
+	return v, ok
+}
+
+func setAnnotation(obj *unstructured.Unstructured, key, value string) {
+	a := obj.GetAnnotations()
+	a[key] = value
+	obj.SetAnnotations(a)
+}
+
+// toYAML renders obj for a diff; nil renders as nothing.
+func toYAML(obj *unstructured.Unstructured) string {
+	if obj == nil {
+		return ""
+	}
+	b, err := yaml.Marshal(obj.Object)
+	if err != nil {
+		// Objects come from JSON, so they always marshal; say so if not.
+		return "# cannot render object: " + err.Error() + "\n"
+	}
+	return string(b)
+}

@@ -1,0 +1,78 @@
+// Package report writes the verdicts of a drift check for people and for CI.
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubedrift/kubedrift/drift"
+)
+
+// Text writes one line per object, with its status, name and origin, followed
+// for a drifted or missing object by the unified diff from live to desired and
+// for an error by its reason and message. Problems with the input that kept an
+// object from being read at all (inputErrs) come next, and a summary line ends
+// the report.
+func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
+	bw := bufio.NewWriter(w)
+
+	nameWidth := 0
+	for i := range rep.Results {
+		nameWidth = max(nameWidth, len(rep.Results[i].Ref.String()))
+	}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		fmt.Fprintf(bw, "%-8s  %-*s  %s\n", r.Status, nameWidth, r.Ref, origin(r))
+		switch r.Status {
+		case drift.Drifted, drift.Missing:
+			writeIndented(bw, r.Diff())
+		case drift.Error:
+			writeIndented(bw, fmt.Sprintf("%s: %v", r.Reason, r.Err))
+		}
+	}
+	for _, err := range inputErrs {
+		fmt.Fprintf(bw, "%-8s  %v\n", drift.Error, err)
+	}
+	if len(rep.Results)+len(inputErrs) > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString(Summary(rep, inputErrs) + "\n")
+	return bw.Flush()
+}
+
+// Summary counts the verdicts in one line: "5 objects: 2 in sync, 1 drifted,
+// 1 missing, 1 error".
+func Summary(rep *drift.Report, inputErrs []error) string {
+	errs := rep.Count(drift.Error) + len(inputErrs)
+	return fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s",
+		plural(len(rep.Results), "object"),
+		rep.Count(drift.InSync), rep.Count(drift.Drifted), rep.Count(drift.Missing),
+		plural(errs, "error"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func origin(r *drift.Result) string {
+	if r.Origin == nil {
+		return ""
+	}
+	return r.Origin.String()
+}
+
+// writeIndented writes text with every line indented under its object.
+func writeIndented(w *bufio.Writer, text string) {
+	for line := range strings.Lines(text) {
+		w.WriteString("    ")
+		w.WriteString(line)
+	}
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		w.WriteString("\n")
+	}
+}

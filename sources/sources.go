@@ -1,0 +1,53 @@
+// Package sources reads the desired state of a cluster: the Kubernetes objects
+// that manifests describe, each with the place it came from.
+//
+// Loading never stops at the first bad document. A malformed document becomes an
+// *Error that names its file and line, and every other document is still read, so
+// that one typo does not hide the verdict on the rest of the application.
+package sources
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Origin says where a desired object was declared.
+type Origin struct {
+	// File is the path of the manifest file, as the user named it or as it was
+	// found when walking a directory.
+	File string
+	// Line is the 1-based line where the object's document starts in File.
+	Line int
+}
+
+// String formats the origin as file:line, the form editors and CI annotations
+// understand.
+func (o Origin) String() string {
+	if o.File == "" {
+		return ""
+	}
+	if o.Line <= 0 {
+		return o.File
+	}
+	return fmt.Sprintf("%s:%d", o.File, o.Line)
+}
+
+// Manifest is one desired object and where it came from.
+type Manifest struct {
+	Object *unstructured.Unstructured
+	Origin Origin
+}
+
+// Error is a problem with one document or one file. Other documents are not
+// affected by it.
+type Error struct {
+	Origin Origin
+	Err    error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %v", e.Origin, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
