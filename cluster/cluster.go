@@ -9,6 +9,8 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,16 +28,23 @@ import (
 // managedFields.
 const FieldManager = "kubedrift"
 
+// rediscoverInterval is the least time between two refreshes of discovery
+// caused by unknown kinds, so that many manifests of a kind the cluster truly
+// lacks cost one refresh, not one each.
+const rediscoverInterval = time.Second
+
 // Client talks to one cluster.
 type Client struct {
 	dynamic   dynamic.Interface
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
+
+	mu             sync.Mutex
+	lastRediscover time.Time
 }
 
 // New returns a client for the cluster cfg points at. Discovery is cached in
-// memory for the life of the client and refreshed when a kind is not found, so
-// a CRD installed a moment ago is still seen.
+// memory for the life of the client.
 func New(cfg *rest.Config) (*Client, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
@@ -47,6 +56,10 @@ func New(cfg *rest.Config) (*Client, error) {
 
 // NewWithMapper returns a client that resolves kinds with mapper, such as the
 // disk-cached one k8s.io/cli-runtime builds from the user's kubeconfig flags.
+//
+// Whatever the mapper, a kind it does not know makes the client refresh
+// discovery (when the mapper can be reset) and ask again, so that a CRD
+// installed after the cache was filled is still found.
 func NewWithMapper(cfg *rest.Config, dc discovery.DiscoveryInterface, mapper meta.RESTMapper) (*Client, error) {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -65,7 +78,7 @@ func (c *Client) ServerVersion() (*version.Info, error) {
 // for which meta.IsNoMatchError is true means the cluster does not serve the
 // kind.
 func (c *Client) Namespaced(gvk schema.GroupVersionKind) (bool, error) {
-	m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	m, err := c.mapping(gvk)
 	if err != nil {
 		return false, err
 	}
@@ -98,7 +111,7 @@ func (c *Client) DryRunApply(ctx context.Context, obj *unstructured.Unstructured
 }
 
 func (c *Client) resource(gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
-	m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	m, err := c.mapping(gvk)
 	if err != nil {
 		return nil, err
 	}
@@ -106,4 +119,31 @@ func (c *Client) resource(gvk schema.GroupVersionKind, namespace string) (dynami
 		return c.dynamic.Resource(m.Resource).Namespace(namespace), nil
 	}
 	return c.dynamic.Resource(m.Resource), nil
+}
+
+// mapping resolves gvk to its resource, refreshing discovery once when the
+// kind is unknown.
+func (c *Client) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
+	m, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) && c.rediscover() {
+		m, err = c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	}
+	return m, err
+}
+
+// rediscover drops the mapper's discovery cache, unless it did so less than
+// rediscoverInterval ago, and reports whether it did.
+func (c *Client) rediscover() bool {
+	r, ok := c.mapper.(meta.ResettableRESTMapper)
+	if !ok {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.lastRediscover) < rediscoverInterval {
+		return false
+	}
+	c.lastRediscover = time.Now()
+	r.Reset()
+	return true
 }

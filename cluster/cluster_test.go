@@ -1,0 +1,233 @@
+package cluster_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubedrift/kubedrift/cluster"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+)
+
+// These tests run against a real kube-apiserver; `make test` builds it first.
+
+var tc *testcluster.Cluster
+
+func TestMain(m *testing.M) {
+	c, err := testcluster.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start test cluster:", err)
+		os.Exit(1)
+	}
+	tc = c
+	code := m.Run()
+	if err := c.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop test cluster:", err)
+		code = max(code, 1)
+	}
+	os.Exit(code)
+}
+
+var (
+	configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	widgetGVK    = schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Widget"}
+)
+
+func newClient(t *testing.T) *cluster.Client {
+	t.Helper()
+	c, err := cluster.New(tc.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func kubectl(t *testing.T, stdin string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if stdin != "" {
+		f, err := os.CreateTemp(t.TempDir(), "*.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(stdin)
+		f.Close()
+		args = append(args, "-f", f.Name())
+	}
+	if _, err := tc.Kubectl(ctx, testcluster.AdminUser, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func object(t *testing.T, manifest string) *unstructured.Unstructured {
+	t.Helper()
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func TestNamespaced(t *testing.T) {
+	c := newClient(t)
+	for _, tt := range []struct {
+		gvk  schema.GroupVersionKind
+		want bool
+	}{
+		{configMapGVK, true},
+		{schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, true},
+		{schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}, false},
+		{schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRole"}, false},
+	} {
+		got, err := c.Namespaced(tt.gvk)
+		if err != nil || got != tt.want {
+			t.Errorf("Namespaced(%v) = %v, %v; want %v", tt.gvk, got, err, tt.want)
+		}
+	}
+}
+
+func TestNamespacedSeesNewCRD(t *testing.T) {
+	c := newClient(t)
+	// Fill the discovery cache before the kind exists.
+	if _, err := c.Namespaced(widgetGVK); !meta.IsNoMatchError(err) {
+		t.Fatalf("Namespaced(Widget) before its CRD: err = %v, want a no-match error", err)
+	}
+	kubectl(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`, "apply")
+	kubectl(t, "", "wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=60s")
+	t.Cleanup(func() {
+		_, _ = tc.Kubectl(context.Background(), testcluster.AdminUser, "delete", "crd/widgets.example.com", "--wait=false")
+	})
+
+	// Discovery of a new group can lag Established by a moment.
+	var (
+		namespaced bool
+		err        error
+	)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if namespaced, err = c.Namespaced(widgetGVK); err == nil {
+			break
+		}
+	}
+	if err != nil || !namespaced {
+		t.Fatalf("Namespaced(Widget) after its CRD = %v, %v; want true", namespaced, err)
+	}
+}
+
+func TestGet(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	kubectl(t, "", "create", "configmap", "get-me", "-n", "default", "--from-literal=k=v")
+
+	obj, err := c.Get(ctx, configMapGVK, "default", "get-me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(obj.Object, "data", "k"); v != "v" {
+		t.Errorf("data.k = %q, want v", v)
+	}
+
+	_, err = c.Get(ctx, configMapGVK, "default", "not-there")
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("Get of a missing object: err = %v, want NotFound", err)
+	}
+	_, err = c.Get(ctx, schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Gadget"}, "default", "g")
+	if !meta.IsNoMatchError(err) {
+		t.Errorf("Get of an unknown kind: err = %v, want a no-match error", err)
+	}
+}
+
+func TestDryRunApplyWritesNothing(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	kubectl(t, "", "create", "configmap", "dry", "-n", "default", "--from-literal=k=live")
+	before, err := c.Get(ctx, configMapGVK, "default", "dry")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	want, err := c.DryRunApply(ctx, object(t, `apiVersion: v1
+kind: ConfigMap
+metadata: {name: dry, namespace: default}
+data: {k: desired}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(want.Object, "data", "k"); v != "desired" {
+		t.Errorf("dry run answered data.k = %q, want desired", v)
+	}
+	managers := map[string]bool{}
+	for _, f := range want.GetManagedFields() {
+		managers[f.Manager] = true
+	}
+	if !managers[cluster.FieldManager] {
+		t.Errorf("dry run answer has managers %v, want %s among them", managers, cluster.FieldManager)
+	}
+
+	after, err := c.Get(ctx, configMapGVK, "default", "dry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(after.Object, "data", "k"); v != "live" || after.GetResourceVersion() != before.GetResourceVersion() {
+		t.Errorf("after a dry run the object has data.k = %q at resourceVersion %s, want it unchanged (live at %s)",
+			v, after.GetResourceVersion(), before.GetResourceVersion())
+	}
+
+	// A dry run of an object that does not exist creates nothing either.
+	created, err := c.DryRunApply(ctx, object(t, `apiVersion: v1
+kind: ConfigMap
+metadata: {name: dry-new, namespace: default}
+`))
+	if err != nil || created.GetName() != "dry-new" {
+		t.Fatalf("dry run of a new object = %v, %v", created, err)
+	}
+	if _, err := c.Get(ctx, configMapGVK, "default", "dry-new"); !apierrors.IsNotFound(err) {
+		t.Errorf("dry-new exists after a dry run (err = %v)", err)
+	}
+}
+
+func TestServerVersion(t *testing.T) {
+	v, err := newClient(t).ServerVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test cluster is built by tools/ and stamped with the version that
+	// tools/go.mod pins.
+	gomod, err := os.ReadFile("../tools/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*k8s.io/kubernetes (v\S+)`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("tools/go.mod does not require k8s.io/kubernetes")
+	}
+	if want := string(m[1]); v.GitVersion != want {
+		t.Errorf("server version %s, want %s", v.GitVersion, want)
+	}
+}
