@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -35,6 +36,9 @@ const (
 	AdminUser = "kubedrift-admin"
 	// ReadOnlyUser may get, list and watch every resource, and nothing else.
 	ReadOnlyUser = "kubedrift-reader"
+	// ControllerManagerUser is the identity of kube-controller-manager, kept
+	// apart from AdminUser so that audit events tell its writes from a test's.
+	ControllerManagerUser = "system:kube-controller-manager"
 
 	readOnlyGroup = "kubedrift:read-only"
 	readOnlyRole  = "kubedrift:read-only"
@@ -47,6 +51,7 @@ type Cluster struct {
 
 	env     *envtest.Environment
 	users   map[string]*envtest.AuthenticatedUser
+	bin     string
 	dir     string
 	kcm     *exec.Cmd
 	kcmDone chan error
@@ -85,7 +90,7 @@ func Start() (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
+	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kubectl"} {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
 			return nil, fmt.Errorf("%s is missing from %s: run `make tools` to build the test cluster", name, bin)
 		}
@@ -129,6 +134,9 @@ func Start() (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := c.addUser(ControllerManagerUser, "system:masters"); err != nil {
+		return nil, err
+	}
 	c.Admin, c.ReadOnly = admin.Config(), reader.Config()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -136,6 +144,7 @@ func Start() (c *Cluster, err error) {
 	if err := grantReadOnly(ctx, c.Admin); err != nil {
 		return nil, err
 	}
+	c.bin = bin
 	if err := c.startControllerManager(ctx, filepath.Join(bin, "kube-controller-manager")); err != nil {
 		return nil, err
 	}
@@ -168,6 +177,33 @@ func (c *Cluster) Kubeconfig(user, namespace string) ([]byte, error) {
 	}
 	cfg.Contexts[cfg.CurrentContext].Namespace = namespace
 	return clientcmd.Write(*cfg)
+}
+
+// KubeconfigFile writes the kubeconfig of user into the cluster's directory,
+// which Stop removes, and returns its path.
+func (c *Cluster) KubeconfigFile(user string) (string, error) {
+	kc, err := c.Kubeconfig(user, "")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.dir, strings.ReplaceAll(user, ":", "-")+".kubeconfig")
+	return path, os.WriteFile(path, kc, 0o600)
+}
+
+// Kubectl runs the kubectl built beside the cluster as user, the way a person
+// would change the cluster by hand, and returns what it printed. The error
+// carries kubectl's output.
+func (c *Cluster) Kubectl(ctx context.Context, user string, args ...string) ([]byte, error) {
+	kubeconfig, err := c.KubeconfigFile(user)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, "kubectl"), append([]string{"--kubeconfig=" + kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return out, nil
 }
 
 // auditPolicy records who did what to which object, without bodies: enough to
@@ -263,12 +299,8 @@ func grantReadOnly(ctx context.Context, admin *rest.Config) error {
 // waits until its controllers act: the service account controller creates
 // the "default" ServiceAccount in the default namespace.
 func (c *Cluster) startControllerManager(ctx context.Context, path string) error {
-	kc, err := c.Kubeconfig(AdminUser, "")
+	kubeconfig, err := c.KubeconfigFile(ControllerManagerUser)
 	if err != nil {
-		return err
-	}
-	kubeconfig := filepath.Join(c.dir, "controller-manager.kubeconfig")
-	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
 		return err
 	}
 	c.kcmLog, err = os.Create(filepath.Join(c.dir, "controller-manager.log"))

@@ -1,0 +1,435 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubedrift/kubedrift/cli"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+)
+
+// These tests run kubedrift --check end to end against a real kube-apiserver
+// and kube-controller-manager; `make test` builds them first.
+
+// cluster is shared by the package's tests, each in a namespace of its own.
+var cluster *testcluster.Cluster
+
+func TestMain(m *testing.M) {
+	c, err := testcluster.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start test cluster:", err)
+		os.Exit(1)
+	}
+	cluster = c
+	code := m.Run()
+	if err := c.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop test cluster:", err)
+		code = max(code, 1)
+	}
+	os.Exit(code)
+}
+
+// app is a small application: the kinds people deploy most, with defaults
+// left to the server so that a check must not mistake them for drift.
+const app = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.3
+          ports: [{containerPort: 80}]
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: NAMESPACE
+  labels: {tier: frontend}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: NAMESPACE
+data:
+  log-level: info
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: NAMESPACE
+stringData:
+  password: correct-horse-battery-staple
+`
+
+// result is what one run of kubedrift printed and returned.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
+}
+
+// kubedrift runs the command line as user, with namespace as the kubeconfig's
+// default namespace.
+func kubedrift(t *testing.T, user, namespace string, args ...string) result {
+	t.Helper()
+	kc, err := cluster.Kubeconfig(user, namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kubedriftWithKubeconfig(t, kc, args...)
+}
+
+func kubedriftWithKubeconfig(t *testing.T, kubeconfig []byte, args ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+	args = append([]string{"--kubeconfig", path, "--cache-dir", filepath.Join(dir, "cache")}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := cli.Main(ctx, "kubedrift", args, streams)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// namespace creates a namespace for the test and returns its name.
+func namespace(t *testing.T) string {
+	t.Helper()
+	name := strings.ToLower(regexp.MustCompile(`[^a-zA-Z0-9]+`).ReplaceAllString(t.Name(), "-"))
+	name = strings.Trim(name[:min(len(name), 50)], "-")
+	kubectl(t, "create", "namespace", name)
+	t.Cleanup(func() {
+		_, _ = cluster.Kubectl(context.Background(), testcluster.AdminUser, "delete", "namespace", name, "--wait=false")
+	})
+	return name
+}
+
+// kubectl changes the cluster as its admin, the way a person would.
+func kubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := cluster.Kubectl(ctx, testcluster.AdminUser, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// manifests writes files (name to content, NAMESPACE replaced by ns) into a
+// new directory and returns it.
+func manifests(t *testing.T, ns string, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(content, "NAMESPACE", ns)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// deploy applies the directory and waits until the Deployment controller has
+// written its revision annotation: a controller's write, not drift.
+func deploy(t *testing.T, ns, dir string, applyArgs ...string) {
+	t.Helper()
+	kubectl(t, append(applyArgs, "-f", dir)...)
+	kubectl(t, "wait", "deployment", "--all", "-n", ns, "--timeout=60s",
+		`--for=jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}`)
+}
+
+func assertContains(t *testing.T, r result, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(r.stdout+r.stderr, w) {
+			t.Errorf("output does not contain %q\n%v", w, r)
+		}
+	}
+}
+
+func assertCode(t *testing.T, r result, want int) {
+	t.Helper()
+	if r.code != want {
+		t.Fatalf("exit code %d, want %d\n%v", r.code, want, r)
+	}
+}
+
+func TestCheckInSync(t *testing.T) {
+	// However the objects were created, and whatever the server and its
+	// controllers added since, an unchanged application is in sync.
+	for _, tc := range []struct {
+		name  string
+		apply []string
+	}{
+		{"client-side apply", []string{"apply"}},
+		{"server-side apply", []string{"apply", "--server-side"}},
+		{"create", []string{"create"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := namespace(t)
+			dir := manifests(t, ns, map[string]string{"app.yaml": app})
+			deploy(t, ns, dir, tc.apply...)
+
+			r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+			assertCode(t, r, cli.ExitInSync)
+			assertContains(t, r,
+				"in sync   Deployment.apps "+ns+"/web",
+				"in sync   Service "+ns+"/web",
+				"in sync   ConfigMap "+ns+"/settings",
+				"in sync   Secret "+ns+"/db",
+				"4 objects: 4 in sync, 0 drifted, 0 missing, 0 errors",
+			)
+		})
+	}
+}
+
+func TestCheckDriftedDeployment(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r,
+		"drifted   Deployment.apps "+ns+"/web",
+		filepath.Join(dir, "app.yaml")+":1",
+		"\n    -  replicas: 5\n    +  replicas: 3\n",
+		"in sync   Service "+ns+"/web",
+		"4 objects: 3 in sync, 1 drifted, 0 missing, 0 errors",
+	)
+}
+
+func TestCheckMissingObject(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "delete", "configmap/settings", "-n", ns)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r,
+		"missing   ConfigMap "+ns+"/settings",
+		"    +  log-level: info\n",
+		"4 objects: 3 in sync, 0 drifted, 1 missing, 0 errors",
+	)
+}
+
+func TestCheckMissingNamespace(t *testing.T) {
+	// Nothing of the application exists, not even its namespace: every
+	// object is missing, and none is an error.
+	dir := manifests(t, "not-created-yet", map[string]string{"app.yaml": app})
+	r := kubedrift(t, testcluster.AdminUser, "default", "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r, "4 objects: 0 in sync, 0 drifted, 4 missing, 0 errors")
+}
+
+func TestCheckMalformedYAML(t *testing.T) {
+	ns := namespace(t)
+	const good = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: good
+data:
+  a: "1"
+`
+	// The second document is broken on line 10 of the file; the first and
+	// the third are fine and must still be judged.
+	const bad = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: before
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: broken
+  labels: {a: b
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: after
+`
+	dir := manifests(t, ns, map[string]string{"good.yaml": good, "bad.yaml": bad})
+	kubectl(t, "create", "configmap", "good", "--from-literal=a=1", "-n", ns)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		filepath.Join(dir, "bad.yaml")+":10: invalid YAML",
+		"in sync   ConfigMap "+ns+"/good",
+		"missing   ConfigMap "+ns+"/before",
+		"missing   ConfigMap "+ns+"/after",
+		"3 objects: 1 in sync, 0 drifted, 2 missing, 1 error",
+	)
+}
+
+func TestCheckUnknownKind(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": `apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: known
+`})
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		"error     Widget.example.com w",
+		`NoKind: no matches for kind "Widget" in version "example.com/v1"`,
+		"missing   ConfigMap "+ns+"/known",
+	)
+}
+
+func TestCheckReadOnlyUser(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+
+	r := kubedrift(t, testcluster.ReadOnlyUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		`needs "patch" permission`,
+		`User "`+testcluster.ReadOnlyUser+`" cannot patch resource "deployments" in API group "apps" in the namespace "`+ns+`"`,
+		`cannot patch resource "configmaps"`,
+		"4 objects: 0 in sync, 0 drifted, 0 missing, 4 errors",
+	)
+	if strings.Count(r.stdout, "Forbidden: ") != 4 {
+		t.Errorf("want 4 Forbidden verdicts\n%v", r)
+	}
+}
+
+func TestCheckUnreachableCluster(t *testing.T) {
+	dir := manifests(t, "default", map[string]string{"app.yaml": app})
+	kc := []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: gone, context: {cluster: gone, user: nobody}}]
+current-context: gone
+users: [{name: nobody, user: {token: t}}]
+`)
+	r := kubedriftWithKubeconfig(t, kc, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r, "error: cannot reach the cluster at https://127.0.0.1:1", "connection refused")
+}
+
+func TestCheckMasksSecrets(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "patch", "secret/db", "-n", ns, "-p", `{"stringData":{"password":"hunter2"}}`)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r, "drifted   Secret "+ns+"/db", "-  password: '*** (before)'", "+  password: '*** (after)'")
+	for _, secret := range []string{"hunter2", "correct-horse-battery-staple"} {
+		for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))} {
+			if strings.Contains(r.stdout+r.stderr, form) {
+				t.Errorf("output shows the secret value %q\n%v", form, r)
+			}
+		}
+	}
+
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "--show-secrets", "-f", dir)
+	assertContains(t, r, base64.StdEncoding.EncodeToString([]byte("hunter2")))
+}
+
+func TestCheckWritesNothing(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+	kubectl(t, "delete", "configmap/settings", "-n", ns)
+	before, err := cluster.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+
+	// Every request the check made in the namespace was a read or a dry run,
+	// and the dry runs did happen: the audit log shows each of them.
+	var dryRuns int
+	deadline := time.Now().Add(10 * time.Second)
+	for dryRuns < 4 && time.Now().Before(deadline) {
+		events, err := cluster.AuditEvents()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dryRuns = 0
+		for _, e := range events[len(before):] {
+			if e.User.Username != testcluster.AdminUser || e.ObjectRef.Namespace != ns {
+				continue
+			}
+			switch {
+			case e.DryRun():
+				dryRuns++
+			case !e.ReadOnly():
+				t.Fatalf("--check wrote to the cluster: %s %s", e.Verb, e.RequestURI)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if dryRuns < 4 {
+		t.Errorf("audit log shows %d dry runs in %s, want one per object (4)", dryRuns, ns)
+	}
+}
+
+func TestCheckUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no manifests", []string{"--check"}, "error: no manifests given: name files or directories with -f"},
+		{"missing file", []string{"--check", "-f", "does-not-exist.yaml"}, "does-not-exist.yaml: no such file or directory"},
+		{"unknown flag", []string{"--chekc"}, "error: unknown flag: --chekc"},
+		{"no UI yet", []string{"-f", "x.yaml"}, "run with --check"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := kubedrift(t, testcluster.AdminUser, "default", tc.args...)
+			assertCode(t, r, cli.ExitError)
+			assertContains(t, r, tc.want)
+		})
+	}
+}
