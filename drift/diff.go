@@ -15,6 +15,10 @@ const diffContext = 3
 type diffLine struct {
 	op   diffmatchpatch.Operation
 	text string // without its newline
+	// noNewline marks the last line of a text that does not end in a
+	// newline; diff -u and patch need to be told, or the diff would show
+	// nothing changed where only the final newline did.
+	noNewline bool
 }
 
 // unifiedDiff returns the unified diff from a to b with the given file names
@@ -85,6 +89,9 @@ func writeHunk(out *strings.Builder, lines []diffLine, aFrom, aTo, bFrom, bTo in
 		}
 		out.WriteString(l.text)
 		out.WriteByte('\n')
+		if l.noNewline {
+			out.WriteString("\\ No newline at end of file\n")
+		}
 	}
 }
 
@@ -112,10 +119,13 @@ func lineDiff(a, b string) []diffLine {
 		if d.Text == "" {
 			continue
 		}
-		text := strings.TrimSuffix(d.Text, "\n")
+		// Only the last line of a or b can lack a newline, and go-diff
+		// keeps it apart from the same line with a newline.
+		text, hasNewline := strings.CutSuffix(d.Text, "\n")
 		for _, l := range strings.Split(text, "\n") {
 			lines = append(lines, diffLine{op: d.Type, text: l})
 		}
+		lines[len(lines)-1].noNewline = !hasNewline
 	}
 	return lines
 }

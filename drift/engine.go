@@ -117,6 +117,9 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 // dropped so that an exported object can serve as a manifest.
 func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	namespaced, err := e.live.Namespaced(obj.GroupVersionKind())
+	if meta.IsNoMatchError(err) {
+		return obj, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
+	}
 	if err != nil {
 		return obj, err
 	}

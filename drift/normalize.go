@@ -5,16 +5,19 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// serverFields are set by the API server on every object and say nothing about
-// drift; they are removed before objects are compared or shown.
-var serverFields = [][]string{
-	{"status"},
-	{"metadata", "managedFields"},
-	{"metadata", "resourceVersion"},
-	{"metadata", "uid"},
-	{"metadata", "generation"},
-	{"metadata", "creationTimestamp"},
-	{"metadata", "selfLink"},
+// serverFields returns the paths of the fields the API server sets on every
+// object, which say nothing about drift; they are removed before objects are
+// compared or shown.
+func serverFields() [][]string {
+	return [][]string{
+		{"status"},
+		{"metadata", "managedFields"},
+		{"metadata", "resourceVersion"},
+		{"metadata", "uid"},
+		{"metadata", "generation"},
+		{"metadata", "creationTimestamp"},
+		{"metadata", "selfLink"},
+	}
 }
 
 // stripped returns a copy of obj without serverFields, or nil for nil.
@@ -23,7 +26,7 @@ func stripped(obj *unstructured.Unstructured) *unstructured.Unstructured {
 		return nil
 	}
 	out := obj.DeepCopy()
-	for _, path := range serverFields {
+	for _, path := range serverFields() {
 		unstructured.RemoveNestedField(out.Object, path...)
 	}
 	return out
@@ -42,7 +45,7 @@ const (
 )
 
 // maskSecrets hides the values of a Secret in live and want, which are copies
-// that it changes in place. Either may be nil. Objects other than core/v1
+// that it changes in place. Either may be nil. Objects other than core
 // Secrets are left alone.
 func maskSecrets(live, want *unstructured.Unstructured) {
 	if !isSecret(live) && !isSecret(want) {
@@ -99,6 +102,7 @@ func masks(live, want string) (string, string) {
 	return maskBefore, maskAfter
 }
 
+// isSecret reports whether obj is a core Secret, of any version.
 func isSecret(obj *unstructured.Unstructured) bool {
 	if obj == nil {
 		return false
