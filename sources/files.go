@@ -100,9 +100,12 @@ func Parse(file string, data []byte) ([]Manifest, []error) {
 		manifests []Manifest
 		errs      []error
 	)
+	// Some Windows editors start a file with a byte order mark; without it
+	// removed, a "---" on the first line would not be seen as a separator.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	for _, doc := range splitDocuments(data) {
 		origin := Origin{File: file, Line: doc.contentLine}
-		objs, err := decodeDocument(doc)
+		items, err := decodeDocument(doc)
 		if err != nil {
 			var le *lineError
 			if errors.As(err, &le) {
@@ -112,15 +115,19 @@ func Parse(file string, data []byte) ([]Manifest, []error) {
 			errs = append(errs, &Error{Origin: origin, Err: err})
 			continue
 		}
-		for i, obj := range objs {
-			if err := validateObject(obj); err != nil {
-				if len(objs) > 1 {
-					err = fmt.Errorf("items[%d]: %w", i, err)
+		for _, it := range items {
+			err := it.err
+			if err == nil {
+				err = validateObject(it.obj)
+				if err != nil && it.index >= 0 {
+					err = fmt.Errorf("items[%d]: %w", it.index, err)
 				}
+			}
+			if err != nil {
 				errs = append(errs, &Error{Origin: origin, Err: err})
 				continue
 			}
-			manifests = append(manifests, Manifest{Object: obj, Origin: origin})
+			manifests = append(manifests, Manifest{Object: it.obj, Origin: origin})
 		}
 	}
 	return manifests, errs
@@ -135,10 +142,14 @@ type document struct {
 	// contentLine is the first line that is neither blank nor a comment: the
 	// line a person would call the start of the object.
 	contentLine int
+	// lastLine is the last line of text that is not blank. Errors that the
+	// YAML parser places after it (an unterminated quote is reported at the
+	// end of the stream) are shown on this line, inside the document.
+	lastLine int
 }
 
-// splitDocuments cuts a YAML stream at its "---" separator lines, keeping track
-// of the lines so that errors can point into the file.
+// splitDocuments cuts a YAML stream at its "---" and "..." marker lines,
+// keeping track of the lines so that errors can point into the file.
 func splitDocuments(data []byte) []document {
 	var (
 		docs []document
@@ -160,13 +171,27 @@ func splitDocuments(data []byte) []document {
 			raw, data = data[:next+1], data[next+1:]
 		}
 		text := bytes.TrimRight(raw, "\r\n")
-		if isSeparator(text) {
+		content := text
+		if rest, ok := cutMarker(text, "---"); ok {
+			// A document starts here. The marker line stays in it, so that
+			// the YAML parser reads what may follow "---" on the same line
+			// ("--- {...}" or "--- |") instead of it being dropped.
+			flush()
+			cur = document{firstLine: line}
+			content = rest
+		} else if rest, ok := cutMarker(text, "..."); ok && isBlankOrComment(rest) {
+			// The document ends here. Another may follow without a "---",
+			// and the YAML parser would ignore it if it were left in this
+			// one.
 			flush()
 			cur = document{firstLine: line + 1}
 			continue
 		}
 		cur.text = append(cur.text, raw...)
-		if trimmed := bytes.TrimSpace(text); cur.contentLine == 0 && len(trimmed) > 0 && trimmed[0] != '#' {
+		if len(bytes.TrimSpace(text)) > 0 {
+			cur.lastLine = line
+		}
+		if cur.contentLine == 0 && !isBlankOrComment(content) {
 			cur.contentLine = line
 		}
 	}
@@ -174,15 +199,21 @@ func splitDocuments(data []byte) []document {
 	return docs
 }
 
-// isSeparator reports whether a line is a YAML document marker: "---" alone or
-// followed by a space and anything (a comment, or a document that starts on
-// the same line, which Kubernetes manifests never use).
-func isSeparator(line []byte) bool {
-	if !bytes.HasPrefix(line, []byte("---")) {
-		return false
+// cutMarker reports whether a line is the YAML document marker ("---" or
+// "..."), alone or followed by a space and anything, and returns what follows
+// it.
+func cutMarker(line []byte, marker string) (rest []byte, ok bool) {
+	rest, ok = bytes.CutPrefix(line, []byte(marker))
+	if !ok || (len(rest) > 0 && rest[0] != ' ' && rest[0] != '\t') {
+		return nil, false
 	}
-	rest := line[3:]
-	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t'
+	return rest, true
+}
+
+// isBlankOrComment reports whether a piece of a line holds no YAML content.
+func isBlankOrComment(text []byte) bool {
+	trimmed := bytes.TrimSpace(text)
+	return len(trimmed) == 0 || trimmed[0] == '#'
 }
 
 // lineError is a decoding error located at a line of the file.
@@ -193,19 +224,63 @@ type lineError struct {
 
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 
-// yamlLine finds the "line N" that the YAML parser puts in its messages.
-var yamlLine = regexp.MustCompile(`^(?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+// yamlMessage splits a message of the YAML parser into the line it may give,
+// counted from the start of the document, and the problem.
+var yamlMessage = regexp.MustCompile(`(?s)^(?:error converting YAML to JSON: )?yaml: (?:line (\d+): )?(.*)$`)
+
+// parserProblems are the messages of the parser of go.yaml.in/yaml/v2, as
+// opposed to its scanner. The parser gives the line of the token it stopped at
+// counted from 0, where the scanner counts from 1, so these messages name the
+// line before the one at fault.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
+// locate turns an error of the YAML parser into the line of the file it points
+// at and its message without the parser's prefixes.
+func (doc document) locate(err error) (line int, msg string) {
+	m := yamlMessage.FindStringSubmatch(err.Error())
+	if m == nil {
+		return doc.contentLine, strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	}
+	n, convErr := strconv.Atoi(m[1])
+	if convErr != nil {
+		// No line: the problem is on the first line of the document, or it
+		// is not about a place at all (an unknown anchor, a bad map key).
+		return doc.contentLine, m[2]
+	}
+	if parserProblems[m[2]] {
+		n++
+	}
+	return min(max(doc.firstLine+n-1, doc.firstLine), doc.lastLine), m[2]
+}
+
+// item is one object of a document, or why an entry of a List is not one.
+type item struct {
+	obj *unstructured.Unstructured
+	// index is the position of the object in the items of a List, or -1 when
+	// the document is the object.
+	index int
+	err   error
+}
 
 // decodeDocument turns one document into objects: one for a plain object, the
 // items for a List, none for an empty document.
-func decodeDocument(doc document) ([]*unstructured.Unstructured, error) {
+func decodeDocument(doc document) ([]item, error) {
 	js, err := yaml.YAMLToJSON(doc.text)
 	if err != nil {
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return nil, &lineError{line: doc.firstLine + n - 1, err: fmt.Errorf("invalid YAML: %s", m[2])}
-		}
-		return nil, fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+		line, msg := doc.locate(err)
+		return nil, &lineError{line: line, err: fmt.Errorf("invalid YAML: %s", msg)}
 	}
 	var value any
 	if err := utiljson.Unmarshal(js, &value); err != nil {
@@ -216,26 +291,38 @@ func decodeDocument(doc document) ([]*unstructured.Unstructured, error) {
 	}
 	object, ok := value.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("document is a %s, not a Kubernetes object", jsonType(value))
+		return nil, fmt.Errorf("document is %s, not a Kubernetes object", jsonType(value))
 	}
 	obj := &unstructured.Unstructured{Object: object}
 	if !obj.IsList() {
-		return []*unstructured.Unstructured{obj}, nil
+		return []item{{obj: obj, index: -1}}, nil
 	}
-	items, _ := object["items"].([]any)
-	objs := make([]*unstructured.Unstructured, 0, len(items))
-	for i, item := range items {
-		m, ok := item.(map[string]any)
+	entries, _ := object["items"].([]any)
+	items := make([]item, 0, len(entries))
+	for i, entry := range entries {
+		m, ok := entry.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("items[%d] is a %s, not a Kubernetes object", i, jsonType(item))
+			// Like an item without a name, this one is reported and the
+			// others are still read.
+			items = append(items, item{index: i, err: fmt.Errorf("items[%d] is %s, not a Kubernetes object", i, jsonType(entry))})
+			continue
 		}
-		objs = append(objs, &unstructured.Unstructured{Object: m})
+		items = append(items, item{obj: &unstructured.Unstructured{Object: m}, index: i})
 	}
-	return objs, nil
+	return items, nil
 }
 
 // validateObject checks what kubedrift needs to find an object in a cluster.
 func validateObject(obj *unstructured.Unstructured) error {
+	// An unquoted "name: 0123" or "name: yes" is not a string in YAML. Saying
+	// so is more helpful than saying that the object has no name.
+	for _, path := range [][]string{{"apiVersion"}, {"kind"}, {"metadata", "name"}} {
+		if v, _, _ := unstructured.NestedFieldNoCopy(obj.Object, path...); v != nil {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("%s has a %s that is %s, not a string", describe(obj), strings.Join(path, "."), jsonType(v))
+			}
+		}
+	}
 	var missing []string
 	if obj.GetAPIVersion() == "" {
 		missing = append(missing, "apiVersion")
@@ -275,15 +362,20 @@ func joinOr(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
+// jsonType names the kind of a decoded JSON value, with its article.
 func jsonType(v any) string {
 	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "an object"
 	case []any:
-		return "list"
+		return "a list"
 	case string:
-		return "string"
+		return "a string"
 	case bool:
-		return "boolean"
+		return "a boolean"
 	default:
-		return "number"
+		return "a number"
 	}
 }
