@@ -339,7 +339,7 @@ func TestCheckReadOnlyUser(t *testing.T) {
 }
 
 func TestCheckUnreachableCluster(t *testing.T) {
-	dir := manifests(t, "default", map[string]string{"app.yaml": app})
+	dir := manifests(t, "default", map[string]string{"app.yaml": app, "bad.yaml": "kind: [\n"})
 	kc := []byte(`apiVersion: v1
 kind: Config
 clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
@@ -349,7 +349,11 @@ users: [{name: nobody, user: {token: t}}]
 `)
 	r := kubedriftWithKubeconfig(t, kc, "--check", "-f", dir)
 	assertCode(t, r, cli.ExitError)
-	assertContains(t, r, "error: cannot reach the cluster at https://127.0.0.1:1", "connection refused")
+	assertContains(t, r,
+		"error: cannot reach the cluster at https://127.0.0.1:1", "connection refused",
+		// The problems in the manifests are reported all the same.
+		"error: "+filepath.Join(dir, "bad.yaml")+":1: invalid YAML",
+	)
 }
 
 func TestCheckMasksSecrets(t *testing.T) {

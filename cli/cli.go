@@ -75,7 +75,7 @@ type Options struct {
 // invoked as; installed as kubectl-drift it presents itself as "kubectl drift".
 func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command, *Options) {
 	o := &Options{
-		kube:    genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag().WithWrapConfigFn(raiseRateLimits),
+		kube:    genericclioptions.NewConfigFlags(true).WithWrapConfigFn(raiseRateLimits),
 		streams: streams,
 	}
 	use := "kubedrift"
@@ -127,28 +127,14 @@ func (o *Options) Validate() error {
 func (o *Options) Run(ctx context.Context) (int, error) {
 	manifests, inputErrs := sources.LoadFiles(o.Filenames)
 
-	cfg, err := o.kube.ToRESTConfig()
+	client, namespace, err := o.connect()
 	if err != nil {
-		return ExitError, fmt.Errorf("kubeconfig: %w", err)
-	}
-	namespace, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return ExitError, fmt.Errorf("kubeconfig: %w", err)
-	}
-	dc, err := o.kube.ToDiscoveryClient()
-	if err != nil {
-		return ExitError, fmt.Errorf("discovery: %w", err)
-	}
-	mapper, err := o.kube.ToRESTMapper()
-	if err != nil {
-		return ExitError, fmt.Errorf("discovery: %w", err)
-	}
-	client, err := cluster.NewWithMapper(cfg, dc, mapper)
-	if err != nil {
+		// No verdicts without a cluster, but the problems in the manifests
+		// are known already and worth fixing meanwhile.
+		for _, inputErr := range inputErrs {
+			fmt.Fprintf(o.streams.ErrOut, "error: %v\n", inputErr)
+		}
 		return ExitError, err
-	}
-	if _, err := client.ServerVersion(); err != nil {
-		return ExitError, fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
 	}
 
 	engine := drift.NewEngine(client, client, drift.Options{
@@ -166,6 +152,35 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		return ExitDrift, nil
 	}
 	return ExitInSync, nil
+}
+
+// connect builds a client from the kube flags and checks that the cluster
+// answers. It returns the namespace objects without one belong to.
+func (o *Options) connect() (*cluster.Client, string, error) {
+	cfg, err := o.kube.ToRESTConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	namespace, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	dc, err := o.kube.ToDiscoveryClient()
+	if err != nil {
+		return nil, "", fmt.Errorf("discovery: %w", err)
+	}
+	mapper, err := o.kube.ToRESTMapper()
+	if err != nil {
+		return nil, "", fmt.Errorf("discovery: %w", err)
+	}
+	client, err := cluster.NewWithMapper(cfg, dc, mapper)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := client.ServerVersion(); err != nil {
+		return nil, "", fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
+	}
+	return client, namespace, nil
 }
 
 func desiredState(manifests []sources.Manifest) []drift.Desired {
