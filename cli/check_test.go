@@ -25,18 +25,7 @@ import (
 var cluster *testcluster.Cluster
 
 func TestMain(m *testing.M) {
-	c, err := testcluster.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start test cluster:", err)
-		os.Exit(1)
-	}
-	cluster = c
-	code := m.Run()
-	if err := c.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop test cluster:", err)
-		code = max(code, 1)
-	}
-	os.Exit(code)
+	testcluster.Main(m, func(c *testcluster.Cluster) { cluster = c })
 }
 
 // app is a small application: the kinds people deploy most, with defaults

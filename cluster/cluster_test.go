@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"regexp"
 	"testing"
@@ -23,18 +22,7 @@ import (
 var tc *testcluster.Cluster
 
 func TestMain(m *testing.M) {
-	c, err := testcluster.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start test cluster:", err)
-		os.Exit(1)
-	}
-	tc = c
-	code := m.Run()
-	if err := c.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, "stop test cluster:", err)
-		code = max(code, 1)
-	}
-	os.Exit(code)
+	testcluster.Main(m, func(c *testcluster.Cluster) { tc = c })
 }
 
 var (

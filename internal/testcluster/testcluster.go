@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -385,4 +386,21 @@ func (c *Cluster) Stop() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Main starts a cluster, hands it to use, runs the package's tests and stops
+// the cluster; call it from TestMain. It exits the process.
+func Main(m *testing.M, use func(*Cluster)) {
+	c, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start test cluster:", err)
+		os.Exit(1)
+	}
+	use(c)
+	code := m.Run()
+	if err := c.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stop test cluster:", err)
+		code = max(code, 1)
+	}
+	os.Exit(code)
 }
