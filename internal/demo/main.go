@@ -37,7 +37,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, *bin, *manifests, flag.Args())
+	interrupted := ctx.Err() != nil
 	stop()
+	if interrupted {
+		// The cluster is stopped; what was cut short is no error to report.
+		fmt.Fprintln(os.Stderr, "demo: interrupted")
+		os.Exit(130)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
@@ -101,8 +107,6 @@ func run(ctx context.Context, bin, manifests string, kubedriftArgs []string) (er
 	case errors.As(err, &exit) && exit.ExitCode() == 1:
 		fmt.Println("\nkubedrift exited 1: drift found, as seeded")
 		err = nil
-	case ctx.Err() != nil:
-		err = nil // interrupted: stop quietly
 	}
 	return err
 }
