@@ -20,6 +20,7 @@ KUBE_LDFLAGS := -s -w \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(KUBE_MINOR)
 KUBE_TOOLS := bin/kube-apiserver bin/kube-controller-manager bin/kubectl
 TOOLS := bin/etcd $(KUBE_TOOLS)
+STATICCHECK_VERSION := v0.8.2
 
 .PHONY: all build test demo tools lint clean
 
@@ -48,10 +49,11 @@ $(KUBE_TOOLS): tools/go.mod tools/go.sum
 bin/etcd: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -trimpath -buildvcs=false -ldflags '-s -w' -o ../$@ go.etcd.io/etcd/server/v3
 
-## lint: gofmt and go vet, on both modules
+## lint: gofmt, go vet and staticcheck (fetched through the Go module proxy)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
 	rm -rf bin
