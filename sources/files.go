@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,34 +21,67 @@ import (
 // on the command line is read whatever its name.
 var manifestExtensions = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
-// LoadFiles reads every manifest in paths, which name files or directories.
-// Directories are walked recursively in lexical order; hidden files and
-// directories (a leading dot, such as .git or .kubedrift.yaml) are skipped.
+// LoadFiles reads every manifest in paths, which name files or directories;
+// "-" reads standard input. Directories are walked recursively in lexical
+// order; hidden files and directories (a leading dot, such as .git or
+// .kubedrift.yaml) are skipped.
 //
 // The returned errors are *Error values, one per bad document or unreadable
 // file; the manifests hold every object that could be read.
 func LoadFiles(paths []string) ([]Manifest, []error) {
+	return loadFiles(paths, os.Stdin)
+}
+
+// stdinName is the file name that stands for standard input, as in kubectl.
+const stdinName = "-"
+
+func loadFiles(paths []string, stdin io.Reader) ([]Manifest, []error) {
 	var (
 		manifests []Manifest
 		errs      []error
+		readStdin bool
 	)
 	for _, root := range paths {
+		if root == stdinName {
+			if readStdin {
+				errs = append(errs, &Error{Origin: Origin{File: stdinName}, Err: errors.New("standard input named more than once")})
+				continue
+			}
+			readStdin = true
+			m, e := readAll(stdinName, stdin)
+			manifests = append(manifests, m...)
+			errs = append(errs, e...)
+			continue
+		}
 		files, err := manifestFiles(root)
 		if err != nil {
 			errs = append(errs, &Error{Origin: Origin{File: root}, Err: err})
 		}
 		for _, file := range files {
-			data, err := os.ReadFile(file)
+			f, err := os.Open(file)
 			if err != nil {
 				errs = append(errs, &Error{Origin: Origin{File: file}, Err: unwrapPathError(err)})
 				continue
 			}
-			m, e := Parse(file, data)
+			m, e := readAll(file, f)
+			f.Close()
 			manifests = append(manifests, m...)
 			errs = append(errs, e...)
 		}
 	}
 	return manifests, errs
+}
+
+// readAll parses everything r holds as the manifests of file.
+func readAll(file string, r io.Reader) ([]Manifest, []error) {
+	if r == nil {
+		return nil, []error{&Error{Origin: Origin{File: file}, Err: errors.New("no input to read")}}
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, []error{&Error{Origin: Origin{File: file}, Err: unwrapPathError(err)}}
+	}
+	return Parse(file, data)
 }
 
 // manifestFiles lists the manifest files under root, or root itself when it is

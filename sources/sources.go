@@ -14,23 +14,35 @@ import (
 
 // Origin says where a desired object was declared.
 type Origin struct {
-	// File is the path of the manifest file, as the user named it or as it was
-	// found when walking a directory.
+	// Source names what rendered the object when it is not a plain manifest
+	// file: "chart shop", "kustomization overlays/prod", "release shop/web".
+	// Empty for files and stdin.
+	Source string
+	// File is the path of the manifest file as the user named it or as it was
+	// found when walking a directory; "-" for stdin; for a chart, the
+	// template ("shop/templates/web.yaml"); for a kustomization, the file
+	// the object was read from when kustomize knows it.
 	File string
-	// Line is the 1-based line where the object's document starts in File.
+	// Line is the 1-based line where the object's document starts in File,
+	// or 0 when there is no such line (rendered templates).
 	Line int
 }
 
 // String formats the origin as file:line, the form editors and CI annotations
-// understand.
+// understand, after the source that rendered it: "chart shop:
+// shop/templates/web.yaml".
 func (o Origin) String() string {
-	if o.File == "" {
-		return ""
+	loc := o.File
+	if o.File != "" && o.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", o.File, o.Line)
 	}
-	if o.Line <= 0 {
-		return o.File
+	switch {
+	case o.Source == "":
+		return loc
+	case loc == "":
+		return o.Source
 	}
-	return fmt.Sprintf("%s:%d", o.File, o.Line)
+	return o.Source + ": " + loc
 }
 
 // Manifest is one desired object and where it came from.
