@@ -1,0 +1,357 @@
+package sources
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/action"
+	helmchart "helm.sh/helm/v4/pkg/chart"
+	"helm.sh/helm/v4/pkg/chart/common"
+	valuesutil "helm.sh/helm/v4/pkg/chart/common/util"
+	"helm.sh/helm/v4/pkg/chart/loader"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	valuesloader "helm.sh/helm/v4/pkg/chart/v2/loader"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/engine"
+	releasev1 "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/strvals"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+	"sigs.k8s.io/yaml"
+)
+
+// RenderChart renders chart as `helm install --dry-run` would for a release
+// in namespace, in process and without a helm binary, and returns the objects
+// Helm would install: the templates' objects, the CRDs of the chart's and its
+// subcharts' crds/ directories, and the hooks only when chart.IncludeHooks.
+//
+// With a cluster, the templates see its version and API versions as
+// .Capabilities, found by discovery the way Helm's action.Configuration finds
+// them, so that a kubeVersion constraint or a .Capabilities.APIVersions.Has
+// branch goes the way it would in `helm install`; without one, they see
+// Helm's defaults, as in `helm template`. The lookup function finds nothing,
+// as in `helm template`: rendering never reads objects from the cluster.
+//
+// Every object's origin is the chart and the template it was rendered from.
+// A chart that cannot be loaded or rendered, a values file that does not
+// parse or an unmet kubeVersion constraint is an *Error and nothing is
+// rendered; a template whose output is not valid YAML is an *Error for that
+// template alone.
+func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cluster) ([]Manifest, []error) {
+	ch, err := loadChart(chart.Path)
+	if err != nil {
+		return nil, []error{&Error{Origin: Origin{Source: "chart " + chart.Path}, Err: err}}
+	}
+	source := "chart " + ch.Name()
+	vals, errs := chartValues(chart, source)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	fail := func(err error) ([]Manifest, []error) {
+		return nil, []error{&Error{Origin: Origin{Source: source}, Err: err}}
+	}
+
+	releaseName := chart.ReleaseName
+	if releaseName == "" {
+		releaseName = ch.Name()
+	}
+	if err := chartutil.ValidateReleaseName(releaseName); err != nil {
+		return fail(fmt.Errorf("release name %q: %w", releaseName, err))
+	}
+	// The checks of the helm command before it installs: a library chart
+	// has nothing to install, and a subchart that is declared but missing
+	// from charts/ would otherwise be silently left out.
+	switch t := ch.Metadata.Type; t {
+	case "", "application":
+	default:
+		return fail(fmt.Errorf("%s charts are not installable", t))
+	}
+	if reqs := ch.Metadata.Dependencies; len(reqs) > 0 {
+		deps := make([]helmchart.Dependency, len(reqs))
+		for i, d := range reqs {
+			deps[i] = d
+		}
+		if err := action.CheckDependencies(ch, deps); err != nil {
+			return fail(fmt.Errorf("%w (helm dependency build fetches them)", err))
+		}
+	}
+	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
+		return fail(fmt.Errorf("process dependencies: %w", err))
+	}
+
+	caps, err := capabilities(cluster)
+	if err != nil {
+		return fail(err)
+	}
+	if c := ch.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, caps.KubeVersion.String()) {
+		// Helm's own message, which names the constraint and the version.
+		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c, caps.KubeVersion.Version))
+	}
+
+	options := common.ReleaseOptions{Name: releaseName, Namespace: namespace, Revision: 1, IsInstall: true}
+	renderValues, err := valuesutil.ToRenderValuesWithSchemaValidation(ch, vals, options, caps, false)
+	if err != nil {
+		return fail(err)
+	}
+	// The zero Engine has no client: lookup returns nothing, as in helm
+	// template, and a render never reads from the cluster.
+	files, err := engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
+	if err != nil {
+		return nil, []error{renderError(source, err)}
+	}
+
+	var manifests []Manifest
+	add := func(m []Manifest, e []error) {
+		manifests = append(manifests, m...)
+		errs = append(errs, e...)
+	}
+	// CRDs first, as Helm installs them before anything that may use them.
+	// They are files of the chart, not rendered, so their lines are lines
+	// of those files.
+	for _, crd := range ch.CRDObjects() {
+		add(parseChartFile(source, crd.Filename, crd.File.Data))
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		// NOTES.txt, of the chart and of its subcharts, is text for the
+		// person installing, not an object.
+		if strings.HasSuffix(name, "NOTES.txt") {
+			continue
+		}
+		m, e := parseRendered(source, name, []byte(files[name]))
+		for _, mf := range m {
+			if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
+				// Helm installs hooks apart from the release and drops
+				// those of unknown events altogether.
+				continue
+			}
+			manifests = append(manifests, mf)
+		}
+		errs = append(errs, e...)
+	}
+	return manifests, errs
+}
+
+// loadChart loads a chart directory or archive.
+func loadChart(path string) (*chartv2.Chart, error) {
+	c, err := loader.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("load chart: %w", trimPathError(err))
+	}
+	ch, ok := c.(*chartv2.Chart)
+	if !ok {
+		// helm install takes nothing else either.
+		return nil, errors.New("load chart: only charts of apiVersion v1 and v2 can be rendered")
+	}
+	return ch, nil
+}
+
+// trimPathError drops the operation and path of the *fs.PathError in err,
+// which only repeat what the message says already: "unable to detect chart
+// at shop/Chart.yaml: open shop/Chart.yaml: no such file or directory".
+func trimPathError(err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || err == error(pe) {
+		return unwrapPathError(err)
+	}
+	return errors.New(strings.Replace(err.Error(), pe.Error(), pe.Err.Error(), 1))
+}
+
+// chartValues merges the user's values as helm's MergeValues does, with
+// Helm's own parsers: the values files in order, then every --set, then
+// every --set-string. Values files are local files; helm's "-" for standard
+// input and its URLs are not read.
+func chartValues(chart Chart, source string) (map[string]any, []error) {
+	var errs []error
+	base := map[string]any{}
+	for _, file := range chart.ValuesFiles {
+		if file == stdinName {
+			// Standard input is for manifests (-f -), and is read once.
+			errs = append(errs, &Error{Origin: Origin{Source: source, File: file}, Err: errors.New("values cannot be read from standard input: name a file")})
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			errs = append(errs, &Error{Origin: Origin{Source: source, File: file}, Err: unwrapPathError(err)})
+			continue
+		}
+		vals, err := valuesloader.LoadValues(bytes.NewReader(data))
+		if err != nil {
+			line, msg := locateValuesError(data, err)
+			errs = append(errs, &Error{Origin: Origin{Source: source, File: file, Line: line}, Err: fmt.Errorf("values file: %s", msg)})
+			continue
+		}
+		base = valuesloader.MergeMaps(base, vals)
+	}
+	for _, s := range chart.Set {
+		if err := strvals.ParseInto(s, base); err != nil {
+			errs = append(errs, &Error{Origin: Origin{Source: source}, Err: fmt.Errorf("--set %s: %w", s, err)})
+		}
+	}
+	for _, s := range chart.SetString {
+		if err := strvals.ParseIntoString(s, base); err != nil {
+			errs = append(errs, &Error{Origin: Origin{Source: source}, Err: fmt.Errorf("--set-string %s: %w", s, err)})
+		}
+	}
+	return base, errs
+}
+
+// locateValuesError finds the line of a values file that Helm's loader could
+// not read. Helm reads the file a document at a time and counts lines from
+// the document's start; this reads it the same way, but counts from the
+// start of the file.
+func locateValuesError(data []byte, helmErr error) (line int, msg string) {
+	for _, doc := range splitDocuments(data) {
+		var m map[string]any
+		if err := yaml.Unmarshal(doc.text, &m); err != nil {
+			line, msg := doc.locate(err)
+			if yamlMessage.MatchString(err.Error()) {
+				msg = "invalid YAML: " + msg
+			}
+			return line, msg
+		}
+	}
+	// Read differently from Helm: keep its message, without its prefixes.
+	msg = helmErr.Error()
+	for _, prefix := range []string{"cannot unmarshal yaml document: ", "error reading yaml document: ", "error converting YAML to JSON: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	return 0, msg
+}
+
+// capabilities returns what the templates see as .Capabilities: the
+// cluster's, found as Helm's action.Configuration finds them, or Helm's
+// defaults without a cluster.
+func capabilities(cluster *Cluster) (*common.Capabilities, error) {
+	if cluster == nil || cluster.Discovery == nil {
+		return common.DefaultCapabilities.Copy(), nil
+	}
+	dc := cluster.Discovery
+	if cached, ok := dc.(discovery.CachedDiscoveryInterface); ok {
+		// A CRD installed since the cache was written must count, as Helm
+		// makes sure.
+		cached.Invalidate()
+	}
+	version, err := dc.ServerVersion()
+	if err != nil {
+		return nil, fmt.Errorf("read the cluster's version for .Capabilities: %w", err)
+	}
+	// An API service that is registered but unavailable is not an error:
+	// every other API version is still found.
+	apiVersions, err := action.GetVersionSet(dc)
+	if err != nil {
+		return nil, fmt.Errorf("read the cluster's API versions for .Capabilities: %w", err)
+	}
+	return &common.Capabilities{
+		APIVersions: apiVersions,
+		// The version as the server gives it, not normalised: a constraint
+		// such as ">=1.30.0" then fails on "v1.33.4-gke.1" as it does in
+		// helm install.
+		KubeVersion: common.KubeVersion{Version: version.GitVersion, Major: version.Major, Minor: version.Minor},
+		HelmVersion: common.DefaultCapabilities.HelmVersion,
+	}, nil
+}
+
+// hookEvents are the hook events Helm knows, as releaseutil.SortManifests
+// reads them; "test-success" is Helm 2's name for "test".
+var hookEvents = map[string]bool{
+	string(releasev1.HookPreInstall): true, string(releasev1.HookPostInstall): true,
+	string(releasev1.HookPreDelete): true, string(releasev1.HookPostDelete): true,
+	string(releasev1.HookPreUpgrade): true, string(releasev1.HookPostUpgrade): true,
+	string(releasev1.HookPreRollback): true, string(releasev1.HookPostRollback): true,
+	string(releasev1.HookTest): true, "test-success": true,
+}
+
+// hook reports whether obj is a Helm hook, and whether Helm knows all of its
+// events. Helm never installs a hook with an unknown event, neither as a
+// hook nor as part of the release.
+func hook(obj *unstructured.Unstructured) (isHook, known bool) {
+	events, ok := obj.GetAnnotations()[releasev1.HookAnnotation]
+	if !ok {
+		return false, false
+	}
+	for e := range strings.SplitSeq(events, ",") {
+		if !hookEvents[strings.ToLower(strings.TrimSpace(e))] {
+			return true, false
+		}
+	}
+	return true, true
+}
+
+// parseChartFile parses a file of the chart that is not a template.
+func parseChartFile(source, file string, data []byte) ([]Manifest, []error) {
+	manifests, errs := Parse(file, data)
+	for i := range manifests {
+		manifests[i].Origin.Source = source
+	}
+	for _, err := range errs {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Origin.Source = source
+		}
+	}
+	return manifests, errs
+}
+
+// parseRendered parses what a template rendered, or one template's part of a
+// release manifest. The line of an object within rendered text matches no
+// line of the template, so the origin has none; a YAML error says which line
+// of the rendered text it is on, for `helm template` output to be read at.
+func parseRendered(source, file string, text []byte) ([]Manifest, []error) {
+	manifests, errs := Parse(file, text)
+	for i := range manifests {
+		manifests[i].Origin.Source = source
+		manifests[i].Origin.Line = 0
+	}
+	for _, err := range errs {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Origin.Source = source
+			if e.Origin.Line > 0 {
+				e.Err = fmt.Errorf("line %d of the rendered template: %w", e.Origin.Line, e.Err)
+				e.Origin.Line = 0
+			}
+		}
+	}
+	return manifests, errs
+}
+
+// templateErrorAt finds the template and line in the errors of Helm's
+// engine: "parse error at (shop/templates/x.yaml:5): ..." and "execution
+// error at (shop/templates/x.yaml:5:12): ...".
+var templateErrorAt = regexp.MustCompile(`(?s)^(parse|execution) error at \(([^():\s]+):(\d+)(?::\d+)?\): (.*)$`)
+
+// templateTrace finds the template and line at the start of the engine's
+// multi-line error for other failures of execution,
+// "shop/templates/x.yaml:5:12\n  executing ...".
+var templateTrace = regexp.MustCompile(`(?s)^()([^():\s]+):(\d+):\d+\n(.*)$`)
+
+// renderError turns an error of Helm's engine into an *Error at the
+// template and line it names, which are lines of the chart's own template
+// files, unlike the lines of rendered text.
+func renderError(source string, err error) error {
+	msg := err.Error()
+	for _, re := range []*regexp.Regexp{templateErrorAt, templateTrace} {
+		m := re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[3])
+		phase := "render"
+		if m[1] == "parse" {
+			phase = "parse"
+		}
+		// One line for a report: the trace's indented lines joined.
+		text := strings.Join(strings.Fields(m[4]), " ")
+		return &Error{Origin: Origin{Source: source, File: m[2], Line: line}, Err: fmt.Errorf("%s: %s", phase, text)}
+	}
+	return &Error{Origin: Origin{Source: source}, Err: fmt.Errorf("render: %w", err)}
+}
