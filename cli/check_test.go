@@ -95,10 +95,12 @@ func kubedrift(t *testing.T, user, namespace string, args ...string) result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return kubedriftWithKubeconfig(t, kc, args...)
+	return kubedriftWithKubeconfig(t, kc, "", args...)
 }
 
-func kubedriftWithKubeconfig(t *testing.T, kubeconfig []byte, args ...string) result {
+// kubedriftWithKubeconfig runs the command line with the given kubeconfig
+// content and standard input.
+func kubedriftWithKubeconfig(t *testing.T, kubeconfig []byte, stdin string, args ...string) result {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kubeconfig")
@@ -106,7 +108,7 @@ func kubedriftWithKubeconfig(t *testing.T, kubeconfig []byte, args ...string) re
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+	streams := genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &stdout, ErrOut: &stderr}
 	args = append([]string{"--kubeconfig", path, "--cache-dir", filepath.Join(dir, "cache")}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -336,7 +338,7 @@ contexts: [{name: gone, context: {cluster: gone, user: nobody}}]
 current-context: gone
 users: [{name: nobody, user: {token: t}}]
 `)
-	r := kubedriftWithKubeconfig(t, kc, "--check", "-f", dir)
+	r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir)
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r,
 		"error: cannot reach the cluster at https://127.0.0.1:1", "connection refused",
@@ -414,7 +416,7 @@ func TestCheckUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no manifests", []string{"--check"}, "error: no manifests given: name files or directories with -f"},
+		{"no manifests", []string{"--check"}, "error: no desired state given: name manifests with -f"},
 		{"missing file", []string{"--check", "-f", "does-not-exist.yaml"}, "does-not-exist.yaml: no such file or directory"},
 		{"unknown flag", []string{"--chekc"}, "error: unknown flag: --chekc"},
 		{"no UI yet", []string{"-f", "x.yaml"}, "run with --check"},
@@ -425,4 +427,55 @@ func TestCheckUsage(t *testing.T) {
 			assertContains(t, r, tc.want)
 		})
 	}
+}
+
+func TestCheckStdin(t *testing.T) {
+	// `-f -` reads standard input, beside files named with other -f.
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+	kc, err := cluster.Kubeconfig(testcluster.AdminUser, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: from-stdin
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: broken
+  labels: {a: b
+`
+	r := kubedriftWithKubeconfig(t, kc, stdin, "--check", "-f", "-", "-f", filepath.Join(dir, "app.yaml"))
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		"missing   ConfigMap "+ns+"/from-stdin  -:1",
+		"error     -:10: invalid YAML",
+		"drifted   Deployment.apps "+ns+"/web",
+		"5 objects: 3 in sync, 1 drifted, 1 missing, 1 error",
+	)
+}
+
+func TestCheckDuplicateAndDefaultNamespace(t *testing.T) {
+	// The same object twice is an error naming both places; an object
+	// without a namespace takes -n's, and a cluster-scoped one keeps none.
+	ns := namespace(t)
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\n"
+	dir := manifests(t, ns, map[string]string{
+		"a.yaml": cm,
+		"b.yaml": "# the same object again\n" + cm,
+		"c.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n",
+	})
+	r := kubedrift(t, testcluster.AdminUser, "default", "--check", "-n", ns, "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		"error     ConfigMap "+ns+"/twice  "+filepath.Join(dir, "b.yaml")+":2",
+		"Duplicate: declared more than once, first at "+filepath.Join(dir, "a.yaml")+":1",
+		"missing   ConfigMap "+ns+"/twice  "+filepath.Join(dir, "a.yaml")+":1",
+		"in sync   Namespace "+ns+" ",
+	)
 }

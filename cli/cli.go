@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubedrift/kubedrift/cluster"
@@ -34,8 +35,9 @@ const (
 	ExitError = 2
 )
 
-const longHelp = `kubedrift compares the desired state of a cluster, as manifests describe it,
-with the live objects, and shows what has drifted.
+const longHelp = `kubedrift compares the desired state of a cluster, as manifests, a kustomization,
+a Helm chart or a deployed Helm release describe it, with the live objects, and
+shows what has drifted.
 
 Each object is judged by a server-side apply dry run: the API server answers
 what the object would look like if the manifest were applied now, with every
@@ -55,13 +57,25 @@ With --check, kubedrift prints a report and exits with
 const examples = `  # Gate a CI job on the manifests in k8s/
   kubedrift --check -f k8s/
 
+  # A kustomization, a Helm chart and what Helm last deployed, in one run
+  kubedrift --check -k overlays/prod --helm ./charts/cache --values prod.yaml --release shop -n shop
+
+  # Whatever a tool prints
+  kustomize build overlays/prod | kubedrift --check -f -
+
   # The same, for another context and a default namespace
   kubedrift --check -f app.yaml --context staging -n shop`
 
 // Options are the command line, compiled.
 type Options struct {
-	// Filenames are the manifest files and directories (-f).
+	// Filenames are the manifest files and directories (-f); "-" is stdin.
 	Filenames []string
+	// Kustomizations are directories to build with kustomize (-k).
+	Kustomizations []string
+	// Chart is the Helm chart to render (--helm) with its values.
+	Chart sources.Chart
+	// Releases are deployed Helm releases to compare with (--release).
+	Releases []string
 	// Check prints a report and exits instead of starting the UI.
 	Check bool
 	// ShowSecrets prints Secret values instead of masking them.
@@ -83,7 +97,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 		use = "kubectl drift"
 	}
 	cmd := &cobra.Command{
-		Use:           use + " -f FILENAME...",
+		Use:           use + " [-f FILENAME | -k DIR | --helm CHART | --release NAME]...",
 		Short:         "Show where a Kubernetes cluster has drifted from its manifests",
 		Long:          longHelp,
 		Example:       examples,
@@ -96,7 +110,15 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	cmd.SetErr(streams.ErrOut)
 
 	f := cmd.Flags()
-	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "manifest file or directory (walked recursively for .yaml, .yml and .json); repeat for more")
+	f.StringSliceVarP(&o.Filenames, "filename", "f", nil, "manifest file or directory (walked recursively for .yaml, .yml and .json), or - for stdin; repeat for more")
+	f.StringArrayVarP(&o.Kustomizations, "kustomize", "k", nil, "kustomization directory, built as kubectl apply -k does; repeat for more")
+	f.StringVar(&o.Chart.Path, "helm", "", "Helm chart (directory or .tgz) to render client-side, as helm template does")
+	f.StringVar(&o.Chart.ReleaseName, "helm-release", "", "release name the --helm chart renders for (default: the chart's name)")
+	f.StringArrayVar(&o.Chart.ValuesFiles, "values", nil, "values file for the --helm chart; repeat for more, later ones win")
+	f.StringArrayVar(&o.Chart.Set, "set", nil, "value for the --helm chart, as helm --set (key=value[,key=value])")
+	f.StringArrayVar(&o.Chart.SetString, "set-string", nil, "string value for the --helm chart, as helm --set-string")
+	f.BoolVar(&o.Chart.IncludeHooks, "helm-hooks", false, "include the --helm chart's hook resources, which are left out by default")
+	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
 	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of starting the UI")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
 	o.kube.AddFlags(cmd.PersistentFlags())
@@ -113,8 +135,11 @@ func raiseRateLimits(cfg *rest.Config) *rest.Config {
 
 // Validate checks the options for mistakes that need no cluster to find.
 func (o *Options) Validate() error {
-	if len(o.Filenames) == 0 {
-		return errors.New("no manifests given: name files or directories with -f")
+	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases) == 0 && o.Chart.Path == "" {
+		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm or a deployed release with --release")
+	}
+	if o.Chart.Path == "" && (o.Chart.ReleaseName != "" || len(o.Chart.ValuesFiles)+len(o.Chart.Set)+len(o.Chart.SetString) > 0 || o.Chart.IncludeHooks) {
+		return errors.New("--helm-release, --values, --set, --set-string and --helm-hooks apply to a chart: name it with --helm")
 	}
 	if !o.Check {
 		return errors.New("the interactive UI is not available yet: run with --check for a report")
@@ -125,16 +150,27 @@ func (o *Options) Validate() error {
 // Run loads the manifests, judges them against the cluster and writes the
 // report. It returns the exit code; an error means no report could be made.
 func (o *Options) Run(ctx context.Context) (int, error) {
-	manifests, inputErrs := sources.LoadFiles(o.Filenames)
-
-	client, namespace, err := o.connect()
+	namespace, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
+		return ExitError, fmt.Errorf("kubeconfig: %w", err)
+	}
+	client, access, connErr := o.connect()
+	manifests, inputErrs := sources.Load(ctx, sources.Options{
+		Files:          o.Filenames,
+		Stdin:          o.streams.In,
+		Kustomizations: o.Kustomizations,
+		Charts:         o.charts(),
+		Releases:       o.Releases,
+		Namespace:      namespace,
+		Cluster:        access,
+	})
+	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests
 		// are known already and worth fixing meanwhile.
 		for _, inputErr := range inputErrs {
 			fmt.Fprintf(o.streams.ErrOut, "error: %v\n", inputErr)
 		}
-		return ExitError, err
+		return ExitError, connErr
 	}
 
 	engine := drift.NewEngine(client, client, drift.Options{
@@ -155,32 +191,40 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 }
 
 // connect builds a client from the kube flags and checks that the cluster
-// answers. It returns the namespace objects without one belong to.
-func (o *Options) connect() (*cluster.Client, string, error) {
+// answers. It also returns the access that sources need to read releases and
+// chart capabilities; both are nil with the error.
+func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 	cfg, err := o.kube.ToRESTConfig()
 	if err != nil {
-		return nil, "", fmt.Errorf("kubeconfig: %w", err)
-	}
-	namespace, _, err := o.kube.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return nil, "", fmt.Errorf("kubeconfig: %w", err)
+		return nil, nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	dc, err := o.kube.ToDiscoveryClient()
 	if err != nil {
-		return nil, "", fmt.Errorf("discovery: %w", err)
+		return nil, nil, fmt.Errorf("discovery: %w", err)
 	}
 	mapper, err := o.kube.ToRESTMapper()
 	if err != nil {
-		return nil, "", fmt.Errorf("discovery: %w", err)
+		return nil, nil, fmt.Errorf("discovery: %w", err)
 	}
 	client, err := cluster.NewWithMapper(cfg, dc, mapper)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	if _, err := client.ServerVersion(); err != nil {
-		return nil, "", fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
+		return nil, nil, fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
 	}
-	return client, namespace, nil
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, &sources.Cluster{Discovery: dc, Client: cs}, nil
+}
+
+func (o *Options) charts() []sources.Chart {
+	if o.Chart.Path == "" {
+		return nil
+	}
+	return []sources.Chart{o.Chart}
 }
 
 func desiredState(manifests []sources.Manifest) []drift.Desired {
