@@ -355,7 +355,7 @@ func TestCheckMasksSecrets(t *testing.T) {
 
 	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
 	assertCode(t, r, cli.ExitDrift)
-	assertContains(t, r, "drifted   Secret "+ns+"/db", "-  password: '*** (before)'", "+  password: '*** (after)'")
+	assertContains(t, r, "drifted   Secret "+ns+"/db", "-  password: '*** (7 bytes, before)'", "+  password: '*** (28 bytes, after)'")
 	for _, secret := range []string{"hunter2", "correct-horse-battery-staple"} {
 		for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))} {
 			if strings.Contains(r.stdout+r.stderr, form) {

@@ -45,8 +45,8 @@ default and admission webhook, and kubedrift compares that with the live
 object. Nothing is written to the cluster. The dry run needs "get" and "patch"
 permission on each object.
 
-Secret values are never printed: a changed value shows as "*** (before)" and
-"*** (after)".
+Secret values are never printed: a changed value shows only its length, as
+"*** (7 bytes, before)" and "*** (28 bytes, after)".
 
 With --check, kubedrift prints a report and exits with
   0  every object is in sync,

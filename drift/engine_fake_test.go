@@ -860,8 +860,8 @@ func TestEngineSecrets(t *testing.T) {
 			manifest: manifest,
 			want:     Drifted,
 			wantChanged: []string{
-				`-  password: '*** (before)'`,
-				`+  password: '*** (after)'`,
+				`-  password: '*** (12 bytes, before)'`,
+				`+  password: '*** (12 bytes, after)'`,
 			},
 			hidden: []string{valueA, valueB, "secret-alpha", "secret-bravo"},
 		},

@@ -1,6 +1,9 @@
 package drift
 
 import (
+	"encoding/base64"
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
@@ -36,13 +39,11 @@ func stripped(obj *unstructured.Unstructured) *unstructured.Unstructured {
 // it carries every value in clear text.
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
-// Placeholders that replace Secret values. A value that differs between live
-// and desired is marked so the diff still shows that it changed.
-const (
-	maskSame   = "***"
-	maskBefore = "*** (before)"
-	maskAfter  = "*** (after)"
-)
+// maskSame replaces a Secret value. A value that differs between live and
+// desired shows its length instead, "*** (12 bytes, before)" and "*** (9
+// bytes, after)", so the diff still shows that it changed, and roughly how,
+// without a character of it.
+const maskSame = "***"
 
 // maskSecrets hides the values of a Secret in live and want, which are copies
 // that it changes in place. Either may be nil. Objects other than core
@@ -66,7 +67,7 @@ func maskSecrets(live, want *unstructured.Unstructured) {
 			wv, inWant := wantValues[k]
 			switch {
 			case inLive && inWant:
-				liveValues[k], wantValues[k] = masks(lv, wv)
+				liveValues[k], wantValues[k] = masks(lv, wv, field == "data")
 			case inLive:
 				liveValues[k] = maskSame
 			default:
@@ -80,7 +81,7 @@ func maskSecrets(live, want *unstructured.Unstructured) {
 	wantNote, wantOK := annotation(want, lastAppliedAnnotation)
 	switch {
 	case liveOK && wantOK:
-		liveNote, wantNote = masks(liveNote, wantNote)
+		liveNote, wantNote = masks(liveNote, wantNote, false)
 	case liveOK:
 		liveNote = maskSame
 	case wantOK:
@@ -94,12 +95,21 @@ func maskSecrets(live, want *unstructured.Unstructured) {
 	}
 }
 
-// masks returns the placeholders for a value seen on both sides.
-func masks(live, want string) (string, string) {
+// masks returns the placeholders for a value seen on both sides. Values of
+// a Secret's data are base64; their length is that of what they encode.
+func masks(live, want string, base64Encoded bool) (string, string) {
 	if live == want {
 		return maskSame, maskSame
 	}
-	return maskBefore, maskAfter
+	size := func(v string) int {
+		if base64Encoded {
+			if b, err := base64.StdEncoding.DecodeString(v); err == nil {
+				return len(b)
+			}
+		}
+		return len(v)
+	}
+	return fmt.Sprintf("*** (%d bytes, before)", size(live)), fmt.Sprintf("*** (%d bytes, after)", size(want))
 }
 
 // isSecret reports whether obj is a core Secret, of any version.

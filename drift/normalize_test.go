@@ -71,8 +71,8 @@ func TestMaskSecrets(t *testing.T) {
 			live: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: ` + valueA + `, user: ` + valueB + `}}`,
 			want: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: ` + valueB + `, user: ` + valueB + `}}`,
 
-			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: "*** (before)", user: "***"}}`,
-			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: "*** (after)", user: "***"}}`,
+			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: "*** (12 bytes, before)", user: "***"}}`,
+			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {password: "*** (12 bytes, after)", user: "***"}}`,
 			secrets:  []string{valueA, valueB},
 		},
 		{
@@ -110,9 +110,9 @@ func TestMaskSecrets(t *testing.T) {
 				stringData: {same: ` + plainA + `, changed: ` + plainB + `, added: ` + plainA + `}}`,
 
 			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s},
-				stringData: {same: "***", changed: "*** (before)", gone: "***"}}`,
+				stringData: {same: "***", changed: "*** (19 bytes, before)", gone: "***"}}`,
 			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s},
-				stringData: {same: "***", changed: "*** (after)", added: "***"}}`,
+				stringData: {same: "***", changed: "*** (17 bytes, after)", added: "***"}}`,
 			secrets: []string{plainA, plainB},
 		},
 		{
@@ -129,8 +129,8 @@ func TestMaskSecrets(t *testing.T) {
 			live: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: 8080, same: 1, flag: true}}`,
 			want: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: 9090, same: 1, flag: true}}`,
 
-			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: "*** (before)", same: "***", flag: "***"}}`,
-			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: "*** (after)", same: "***", flag: "***"}}`,
+			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: "*** (5 bytes, before)", same: "***", flag: "***"}}`,
+			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {port: "*** (5 bytes, after)", same: "***", flag: "***"}}`,
 			secrets:  []string{"8080", "9090"},
 		},
 		{
@@ -147,8 +147,8 @@ func TestMaskSecrets(t *testing.T) {
 			live: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: '` + appliedA + `'}}}`,
 			want: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: '` + appliedB + `'}}}`,
 
-			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: "*** (before)"}}}`,
-			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: "*** (after)"}}}`,
+			wantLive: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: "*** (74 bytes, before)"}}}`,
+			wantWant: `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {` + appliedNote + `: "*** (74 bytes, after)"}}}`,
 			secrets:  []string{valueA, valueB},
 		},
 		{
