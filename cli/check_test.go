@@ -401,6 +401,8 @@ func TestCheckWritesNothing(t *testing.T) {
 				dryRuns++
 			case !e.ReadOnly():
 				t.Fatalf("--check wrote to the cluster: %s %s", e.Verb, e.RequestURI)
+			case e.Verb == "get":
+				t.Errorf("--check read an object alone (%s); live state is read by list", e.RequestURI)
 			}
 		}
 		time.Sleep(100 * time.Millisecond)

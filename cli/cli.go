@@ -80,6 +80,8 @@ type Options struct {
 	Check bool
 	// ShowSecrets prints Secret values instead of masking them.
 	ShowSecrets bool
+	// Concurrency bounds the requests in flight at once.
+	Concurrency int
 
 	kube    *genericclioptions.ConfigFlags
 	streams genericiooptions.IOStreams
@@ -121,6 +123,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
 	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of starting the UI")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
+	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
 }
@@ -135,6 +138,9 @@ func raiseRateLimits(cfg *rest.Config) *rest.Config {
 
 // Validate checks the options for mistakes that need no cluster to find.
 func (o *Options) Validate() error {
+	if o.Concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1, not %d", o.Concurrency)
+	}
 	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases) == 0 && o.Chart.Path == "" {
 		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm or a deployed release with --release")
 	}
@@ -176,6 +182,7 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 	engine := drift.NewEngine(client, client, drift.Options{
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,
+		Workers:          o.Concurrency,
 	})
 	rep := engine.Check(ctx, desiredState(manifests))
 	if err := report.Text(o.streams.Out, rep, inputErrs); err != nil {

@@ -95,6 +95,31 @@ func (c *Client) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace
 	return ri.Get(ctx, name, metav1.GetOptions{})
 }
 
+// listPageSize bounds one page of a list, so that a kind with very many
+// objects is read in pieces rather than in one huge response.
+const listPageSize = 500
+
+// List returns every object of kind gvk in namespace ("" for all namespaces
+// or for a cluster-scoped kind), reading page by page.
+func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error) {
+	ri, err := c.resource(gvk, namespace)
+	if err != nil {
+		return nil, err
+	}
+	var items []unstructured.Unstructured
+	opts := metav1.ListOptions{Limit: listPageSize}
+	for {
+		page, err := ri.List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, page.Items...)
+		if opts.Continue = page.GetContinue(); opts.Continue == "" {
+			return items, nil
+		}
+	}
+}
+
 // DryRunApply sends obj as a forced server-side apply with dry run, and returns
 // what the object would be after a real apply: defaults, admission and other
 // managers' fields included. Nothing is written.

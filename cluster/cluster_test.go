@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -217,5 +218,36 @@ func TestServerVersion(t *testing.T) {
 	}
 	if want := string(m[1]); v.GitVersion != want {
 		t.Errorf("server version %s, want %s", v.GitVersion, want)
+	}
+}
+
+func TestList(t *testing.T) {
+	c := newClient(t)
+	kubectl(t, "", "create", "namespace", "listed")
+	for _, name := range []string{"one", "two", "three"} {
+		kubectl(t, "", "create", "configmap", name, "-n", "listed")
+	}
+	items, err := c.List(context.Background(), configMapGVK, "listed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, item := range items {
+		names = append(names, item.GetName())
+	}
+	slices.Sort(names)
+	// kube-root-ca.crt is published into every namespace by the controller
+	// manager; it may or may not be there yet.
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "kube-root-ca.crt" })
+	if want := []string{"one", "three", "two"}; !slices.Equal(names, want) {
+		t.Errorf("List = %v, want %v", names, want)
+	}
+
+	reader, err := cluster.New(tc.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.List(context.Background(), configMapGVK, "listed"); err != nil {
+		t.Errorf("the read-only user cannot list: %v", err)
 	}
 }

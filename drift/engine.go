@@ -20,8 +20,14 @@ type LiveReader interface {
 	// error for which meta.IsNoMatchError is true means the cluster does not
 	// serve the kind.
 	Namespaced(gvk schema.GroupVersionKind) (bool, error)
+	// List returns every live object of kind gvk in namespace ("" for a
+	// cluster-scoped kind). The engine reads live state this way, one list
+	// per kind and namespace rather than one request per object.
+	List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error)
 	// Get returns the live object, or an error for which apierrors.IsNotFound
-	// is true when there is none.
+	// is true when there is none. The engine falls back to it for the objects
+	// of a list that failed (a user may be allowed to get but not to list),
+	// so that each object gets its own verdict.
 	Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error)
 }
 
@@ -40,7 +46,8 @@ type Options struct {
 	// ShowSecrets leaves Secret values readable in Result.Live and Result.Want.
 	// Off by default: reports and logs must never carry secrets unasked.
 	ShowSecrets bool
-	// Workers is the number of objects judged at once; 0 means 8.
+	// Workers bounds the requests in flight at once, lists and dry runs
+	// alike; 0 means 8.
 	Workers int
 }
 
@@ -89,26 +96,96 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 		todo = append(todo, i)
 	}
 
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(e.opts.Workers, len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				e.judge(ctx, objects[i], &results[i])
-			}
-		}()
-	}
-	for _, i := range todo {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	lives := e.readLive(ctx, objects, todo)
+	parallel(e.opts.Workers, todo, func(i int) {
+		e.judge(ctx, objects[i], lives[i], &results[i])
+	})
 
 	r := &Report{Results: results}
 	r.sort()
 	return r
+}
+
+// liveState is what is known of one object's live state before it is judged.
+type liveState struct {
+	obj *unstructured.Unstructured // nil when it does not exist
+	err error                      // the object could not be read
+}
+
+// readLive reads the live state of objects[i] for every i in todo, with one
+// list per kind and namespace, and returns it by index. Objects of a list
+// that failed are read one by one, so that each gets its own verdict.
+func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int) map[int]liveState {
+	type group struct {
+		gvk       schema.GroupVersionKind
+		namespace string
+	}
+	members := map[group][]int{}
+	var groups []group
+	for _, i := range todo {
+		g := group{objects[i].GroupVersionKind(), objects[i].GetNamespace()}
+		if _, ok := members[g]; !ok {
+			groups = append(groups, g)
+		}
+		members[g] = append(members[g], i)
+	}
+
+	var (
+		mu     sync.Mutex
+		lives  = make(map[int]liveState, len(todo))
+		orphan []int // objects of failed lists
+	)
+	parallel(e.opts.Workers, groups, func(g group) {
+		items, err := e.live.List(ctx, g.gvk, g.namespace)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if ctx.Err() != nil {
+				for _, i := range members[g] {
+					lives[i] = liveState{err: ctx.Err()}
+				}
+				return
+			}
+			orphan = append(orphan, members[g]...)
+			return
+		}
+		byName := make(map[string]*unstructured.Unstructured, len(items))
+		for j := range items {
+			byName[items[j].GetName()] = &items[j]
+		}
+		for _, i := range members[g] {
+			lives[i] = liveState{obj: byName[objects[i].GetName()]}
+		}
+	})
+	parallel(e.opts.Workers, orphan, func(i int) {
+		obj := objects[i]
+		live, err := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+		if apierrors.IsNotFound(err) {
+			live, err = nil, nil
+		}
+		mu.Lock()
+		lives[i] = liveState{obj: live, err: err}
+		mu.Unlock()
+	})
+	return lives
+}
+
+// parallel calls f for every item, with at most workers calls at once.
+func parallel[T any](workers int, items []T, f func(T)) {
+	jobs := make(chan T)
+	var wg sync.WaitGroup
+	for range min(workers, len(items)) {
+		wg.Go(func() {
+			for item := range jobs {
+				f(item)
+			}
+		})
+	}
+	for _, item := range items {
+		jobs <- item
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // resolve returns a copy of obj ready to send to the cluster: namespaced
@@ -133,20 +210,18 @@ func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 	return out, nil
 }
 
-// judge fills in r's verdict on the desired object obj.
-func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, r *Result) {
+// judge fills in r's verdict on the desired object obj, whose live state
+// has been read.
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, r *Result) {
 	if err := ctx.Err(); err != nil {
 		r.fail(err)
 		return
 	}
-	live, err := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
-	switch {
-	case apierrors.IsNotFound(err):
-		live = nil
-	case err != nil:
-		r.fail(fmt.Errorf("read live object: %w", err))
+	if state.err != nil {
+		r.fail(fmt.Errorf("read live object: %w", state.err))
 		return
 	}
+	live := state.obj
 
 	want, err := e.dryRun.DryRunApply(ctx, obj)
 	if err != nil {

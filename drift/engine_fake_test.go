@@ -31,14 +31,18 @@ type fakeCluster struct {
 	// Read-only once the test starts.
 	scope   map[schema.GroupKind]bool // served kinds: namespaced or not
 	objects map[objectKey]*unstructured.Unstructured
-	// getErr and dryRunErr fail the calls for the object of that name.
+	// getErr and dryRunErr fail the calls for the object of that name;
+	// listErr fails every list, so that the engine falls back to Get.
 	getErr, dryRunErr map[string]error
+	listErr           error
 	// block makes Get wait for its context to end; started receives a value
 	// (without blocking) each time a Get begins.
 	block   bool
 	started chan struct{}
 
-	mu          sync.Mutex
+	mu sync.Mutex
+	// gets records every read: a Get with its object's name, a List with
+	// an empty one.
 	gets        []Ref
 	dryRuns     []*unstructured.Unstructured
 	inFlight    int
@@ -81,27 +85,29 @@ func (f *fakeCluster) Namespaced(gvk schema.GroupVersionKind) (bool, error) {
 	return namespaced, nil
 }
 
-func (f *fakeCluster) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
-	f.mu.Lock()
-	f.gets = append(f.gets, Ref{gvk.Group, gvk.Version, gvk.Kind, namespace, name})
-	f.inFlight++
-	f.maxInFlight = max(f.maxInFlight, f.inFlight)
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.inFlight--
-		f.mu.Unlock()
-	}()
-	if f.started != nil {
-		select {
-		case f.started <- struct{}{}:
-		default:
+func (f *fakeCluster) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error) {
+	if err := f.startRead(ctx, Ref{gvk.Group, gvk.Version, gvk.Kind, namespace, ""}); err != nil {
+		return nil, err
+	}
+	defer f.endRead()
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	var items []unstructured.Unstructured
+	for key, obj := range f.objects {
+		if key.group == gvk.Group && key.kind == gvk.Kind && key.namespace == namespace {
+			items = append(items, *obj.DeepCopy())
 		}
 	}
-	if f.block {
-		<-ctx.Done()
-		return nil, ctx.Err()
+	time.Sleep(time.Millisecond)
+	return items, nil
+}
+
+func (f *fakeCluster) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	if err := f.startRead(ctx, Ref{gvk.Group, gvk.Version, gvk.Kind, namespace, name}); err != nil {
+		return nil, err
 	}
+	defer f.endRead()
 	if err := f.getErr[name]; err != nil {
 		return nil, err
 	}
@@ -113,6 +119,35 @@ func (f *fakeCluster) Get(ctx context.Context, gvk schema.GroupVersionKind, name
 	// tested under some concurrency.
 	time.Sleep(time.Millisecond)
 	return obj.DeepCopy(), nil
+}
+
+// startRead records a read and counts it in flight; with block set it waits
+// for the context to end and returns its error. Unless it returns an error,
+// endRead must follow.
+func (f *fakeCluster) startRead(ctx context.Context, r Ref) error {
+	f.mu.Lock()
+	f.gets = append(f.gets, r)
+	f.inFlight++
+	f.maxInFlight = max(f.maxInFlight, f.inFlight)
+	f.mu.Unlock()
+	if f.started != nil {
+		select {
+		case f.started <- struct{}{}:
+		default:
+		}
+	}
+	if f.block {
+		<-ctx.Done()
+		f.endRead()
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (f *fakeCluster) endRead() {
+	f.mu.Lock()
+	f.inFlight--
+	f.mu.Unlock()
 }
 
 func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
@@ -506,6 +541,7 @@ func TestEngineErrors(t *testing.T) {
 			f := newFakeCluster(asLive(t, shopNamespace), asLive(t, webDeployment), asLive(t, settingsConfigMap))
 			if tt.getErr != nil {
 				f.getErr["web"] = tt.getErr
+				f.listErr = tt.getErr
 			}
 			if tt.dryRunErr != nil {
 				f.dryRunErr["web"] = tt.dryRunErr
@@ -616,8 +652,8 @@ func TestEngineDuplicates(t *testing.T) {
 			}
 		})
 	}
-	if n := f.getsOf("web"); n != 1 {
-		t.Errorf("web was read %d times, want once", n)
+	if n := f.getsOf("web"); n != 0 {
+		t.Errorf("web was read alone %d times, want none: its kind is listed", n)
 	}
 }
 
@@ -744,6 +780,9 @@ func TestEngineSortsResults(t *testing.T) {
 func TestEngineReport(t *testing.T) {
 	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, webDeployment), asLive(t, settingsConfigMap))
 	f.getErr["broken"] = apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "broken", errors.New("no"))
+	// Lists fail, as for a user who may get objects but not list them:
+	// every object is read alone and only "broken" is an error.
+	f.listErr = apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "", errors.New("no list"))
 	rep := check(t, t.Context(), f, Options{},
 		desired(t, "1", strings.Replace(webDeployment, "replicas: 3", "replicas: 2", 1)),
 		desired(t, "2", settingsConfigMap),
@@ -775,10 +814,14 @@ func TestEngineWorkers(t *testing.T) {
 			if got := NewEngine(nil, nil, Options{Workers: tt.workers}).opts.Workers; got != tt.want {
 				t.Fatalf("Workers %d became %d, want %d", tt.workers, got, tt.want)
 			}
-			live := []*unstructured.Unstructured{asLive(t, shopNamespace)}
-			var in []Desired
+			// One ConfigMap in each of 20 namespaces: 20 lists to bound.
+			var (
+				live []*unstructured.Unstructured
+				in   []Desired
+			)
 			for i := range 20 {
-				y := fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: cm%d, namespace: shop}}`, i)
+				live = append(live, asLive(t, fmt.Sprintf(`{apiVersion: v1, kind: Namespace, metadata: {name: ns%d}}`, i)))
+				y := fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: cm, namespace: ns%d}}`, i)
 				live = append(live, asLive(t, y))
 				in = append(in, desired(t, origin(fmt.Sprint(i)), y))
 			}
@@ -933,5 +976,48 @@ func TestEngineSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestEngineReadsByList(t *testing.T) {
+	cm := func(name, ns string) string {
+		return fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: %s, namespace: %s}}`, name, ns)
+	}
+	other := `{apiVersion: v1, kind: Namespace, metadata: {name: other}}`
+	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, other), asLive(t, webDeployment),
+		asLive(t, cm("a", "shop")), asLive(t, cm("b", "shop")), asLive(t, cm("c", "other")))
+	rep := check(t, t.Context(), f, Options{},
+		desired(t, "1", cm("a", "shop")), desired(t, "2", cm("b", "shop")), desired(t, "3", cm("gone", "shop")),
+		desired(t, "4", cm("c", "other")), desired(t, "5", webDeployment), desired(t, "6", shopNamespace))
+
+	if rep.Count(InSync) != 5 || rep.Count(Missing) != 1 {
+		t.Errorf("%d in sync, %d missing; want 5 and 1", rep.Count(InSync), rep.Count(Missing))
+	}
+	var lists []string
+	for _, r := range f.gets {
+		if r.Name != "" {
+			t.Errorf("%v was read alone; every read should be a list", r)
+		}
+		lists = append(lists, r.Kind+" "+r.Namespace)
+	}
+	slices.Sort(lists)
+	want := []string{"ConfigMap other", "ConfigMap shop", "Deployment shop", "Namespace "}
+	if !slices.Equal(lists, want) {
+		t.Errorf("lists %q, want one per kind and namespace: %q", lists, want)
+	}
+}
+
+func TestEngineReadsAloneWhenListFails(t *testing.T) {
+	// A user may be allowed to get objects but not to list them.
+	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, settingsConfigMap))
+	f.listErr = apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "", errors.New("cannot list"))
+	rep := check(t, t.Context(), f, Options{},
+		desired(t, "1", settingsConfigMap),
+		desired(t, "2", `{apiVersion: v1, kind: ConfigMap, metadata: {name: new, namespace: shop}}`))
+	if rep.Count(InSync) != 1 || rep.Count(Missing) != 1 {
+		t.Errorf("%d in sync, %d missing; want 1 and 1", rep.Count(InSync), rep.Count(Missing))
+	}
+	if f.getsOf("settings") != 1 || f.getsOf("new") != 1 {
+		t.Errorf("gets: %v; want one for each object", f.gets)
 	}
 }
