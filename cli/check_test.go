@@ -481,3 +481,60 @@ func TestCheckDuplicateAndDefaultNamespace(t *testing.T) {
 		"in sync   Namespace "+ns+" ",
 	)
 }
+
+func TestCheckMissingInOrder(t *testing.T) {
+	// A kind and a namespace that come with the desired state: their
+	// objects are missing until those are created, not errors.
+	ns := strings.ToLower(t.Name())
+	dir := manifests(t, ns, map[string]string{"app.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.order.example.com
+spec:
+  group: order.example.com
+  names: {kind: Gizmo, plural: gizmos, singular: gizmo, listKind: GizmoList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: NAMESPACE
+---
+apiVersion: order.example.com/v1
+kind: Gizmo
+metadata:
+  name: g
+  namespace: NAMESPACE
+spec: {size: 3}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: NAMESPACE
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: elsewhere
+  namespace: nowhere-to-be-found
+`})
+	r := kubedrift(t, testcluster.AdminUser, "default", "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r,
+		"missing   Gizmo.order.example.com "+ns+"/g",
+		"(after its CustomResourceDefinition is created)",
+		"    +  size: 3\n",
+		"missing   ConfigMap "+ns+"/settings",
+		"(after its namespace is created)",
+		`missing   ConfigMap nowhere-to-be-found/elsewhere`,
+		`(its namespace "nowhere-to-be-found" does not exist)`,
+		"5 objects: 0 in sync, 0 drifted, 5 missing, 0 errors",
+	)
+}

@@ -89,6 +89,9 @@ type Result struct {
 	// Reason and Err explain an Error verdict; both are empty otherwise.
 	Reason Reason
 	Err    error
+	// Note qualifies a verdict in words, such as a Missing object that can
+	// only be created "after its namespace is created".
+	Note string
 	// Live is the live object and Want what the cluster would hold after a
 	// reconcile. Both are stripped of the fields the server manages (status,
 	// managedFields, resourceVersion, ...) and have Secret values masked, so

@@ -76,10 +76,24 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 	objects := make([]*unstructured.Unstructured, len(desired))
 	todo := make([]int, 0, len(desired))
 	seen := make(map[Ref]Desired, len(desired))
+	plan := planOf(desired)
 
 	for i, d := range desired {
 		obj, err := e.resolve(d.Object)
 		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: ModeServer}
+		if namespaced, ok := plan.crdKinds[obj.GroupVersionKind().GroupKind()]; ok && meta.IsNoMatchError(err) {
+			// The kind comes with the desired state: its objects are
+			// missing, not unknown.
+			want := stripped(obj)
+			e.scope(want, namespaced)
+			results[i].Ref = RefOf(want)
+			results[i].Status, results[i].Want = Missing, want
+			results[i].Note = "after its CustomResourceDefinition is created"
+			if !e.opts.ShowSecrets {
+				maskSecrets(nil, results[i].Want)
+			}
+			continue
+		}
 		if err != nil {
 			results[i].fail(err)
 			continue
@@ -98,12 +112,39 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 
 	lives := e.readLive(ctx, objects, todo)
 	parallel(e.opts.Workers, todo, func(i int) {
-		e.judge(ctx, objects[i], lives[i], &results[i])
+		e.judge(ctx, objects[i], lives[i], plan, &results[i])
 	})
 
 	r := &Report{Results: results}
 	r.sort()
 	return r
+}
+
+// plan is what the desired state itself creates, which other desired objects
+// may depend on.
+type plan struct {
+	// crdKinds are the kinds that desired CustomResourceDefinitions define,
+	// with whether their objects are namespaced.
+	crdKinds map[schema.GroupKind]bool
+	// namespaces are the desired Namespaces.
+	namespaces map[string]bool
+}
+
+func planOf(desired []Desired) plan {
+	p := plan{crdKinds: map[schema.GroupKind]bool{}, namespaces: map[string]bool{}}
+	for _, d := range desired {
+		gvk := d.Object.GroupVersionKind()
+		switch {
+		case gvk.Group == "" && gvk.Kind == "Namespace":
+			p.namespaces[d.Object.GetName()] = true
+		case gvk.Group == "apiextensions.k8s.io" && gvk.Kind == "CustomResourceDefinition":
+			group, _, _ := unstructured.NestedString(d.Object.Object, "spec", "group")
+			kind, _, _ := unstructured.NestedString(d.Object.Object, "spec", "names", "kind")
+			scope, _, _ := unstructured.NestedString(d.Object.Object, "spec", "scope")
+			p.crdKinds[schema.GroupKind{Group: group, Kind: kind}] = scope == "Namespaced"
+		}
+	}
+	return p
 }
 
 // liveState is what is known of one object's live state before it is judged.
@@ -201,18 +242,25 @@ func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 		return obj, err
 	}
 	out := stripped(obj)
-	switch {
-	case namespaced && out.GetNamespace() == "":
-		out.SetNamespace(e.opts.DefaultNamespace)
-	case !namespaced:
-		out.SetNamespace("")
-	}
+	e.scope(out, namespaced)
 	return out, nil
+}
+
+// scope gives a namespaced object the default namespace when it names none,
+// as kubectl does, and takes from a cluster-scoped one a namespace it cannot
+// have.
+func (e *Engine) scope(obj *unstructured.Unstructured, namespaced bool) {
+	switch {
+	case namespaced && obj.GetNamespace() == "":
+		obj.SetNamespace(e.opts.DefaultNamespace)
+	case !namespaced:
+		obj.SetNamespace("")
+	}
 }
 
 // judge fills in r's verdict on the desired object obj, whose live state
 // has been read.
-func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, r *Result) {
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, plan plan, r *Result) {
 	if err := ctx.Err(); err != nil {
 		r.fail(err)
 		return
@@ -225,10 +273,14 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 
 	want, err := e.dryRun.DryRunApply(ctx, obj)
 	if err != nil {
-		if live == nil && apierrors.IsNotFound(err) {
+		if ns := obj.GetNamespace(); live == nil && ns != "" && apierrors.IsNotFound(err) {
 			// The object's namespace is missing too; the dry run cannot
 			// tell what the server would add, so show the manifest itself.
-			want, err = obj, nil
+			want = obj
+			r.Note = fmt.Sprintf("its namespace %q does not exist", ns)
+			if plan.namespaces[ns] {
+				r.Note = "after its namespace is created"
+			}
 		} else {
 			r.fail(dryRunError(err))
 			return

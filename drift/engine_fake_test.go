@@ -1021,3 +1021,36 @@ func TestEngineReadsAloneWhenListFails(t *testing.T) {
 		t.Errorf("gets: %v; want one for each object", f.gets)
 	}
 }
+
+func TestEngineKindsFromDesiredCRDs(t *testing.T) {
+	crd := func(kind, scope string) string {
+		return fmt.Sprintf(`{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition,
+			metadata: {name: x}, spec: {group: example.com, scope: %s, names: {kind: %s}}}`, scope, kind)
+	}
+	f := newFakeCluster(asLive(t, shopNamespace))
+	f.scope[schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}] = false
+	rep := check(t, t.Context(), f, Options{DefaultNamespace: "shop"},
+		desired(t, "crd1", crd("Widget", "Namespaced")),
+		desired(t, "crd2", strings.Replace(crd("Cluster", "Cluster"), "name: x", "name: y", 1)),
+		desired(t, "w", `{apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}`),
+		desired(t, "c", `{apiVersion: example.com/v1, kind: Cluster, metadata: {name: c, namespace: ignored}}`),
+		desired(t, "u", `{apiVersion: example.com/v1, kind: Unknown, metadata: {name: u}}`),
+	)
+	for _, tt := range []struct {
+		from   origin
+		status Status
+		ref    string
+	}{
+		{"w", Missing, "Widget.example.com shop/w"},
+		{"c", Missing, "Cluster.example.com c"},
+		{"u", Error, "Unknown.example.com u"},
+	} {
+		r := resultFrom(t, rep, tt.from)
+		if r.Status != tt.status || r.Ref.String() != tt.ref {
+			t.Errorf("%s: %v %v, want %v %s", tt.from, r.Status, r.Ref, tt.status, tt.ref)
+		}
+		if tt.status == Missing && (r.Note != "after its CustomResourceDefinition is created" || r.Want == nil) {
+			t.Errorf("%s: note %q, want %v; want the manifest as Want", tt.from, r.Note, r.Want)
+		}
+	}
+}

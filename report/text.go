@@ -24,7 +24,11 @@ func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		fmt.Fprintf(bw, "%-8s  %-*s  %s\n", r.Status, nameWidth, r.Ref, origin(r))
+		line := fmt.Sprintf("%-8s  %-*s  %s", r.Status, nameWidth, r.Ref, origin(r))
+		if r.Note != "" {
+			line += "  (" + r.Note + ")"
+		}
+		bw.WriteString(line + "\n")
 		switch r.Status {
 		case drift.Drifted, drift.Missing:
 			writeIndented(bw, r.Diff())
