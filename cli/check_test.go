@@ -538,3 +538,39 @@ metadata:
 		"5 objects: 0 in sync, 0 drifted, 5 missing, 0 errors",
 	)
 }
+
+func TestCheckUnmanaged(t *testing.T) {
+	// Live objects that carry the application's label but that no manifest
+	// declares are reported; only --prune makes them drift.
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kept
+  labels: {app: shop}
+`})
+	kubectl(t, "apply", "-n", ns, "-f", dir)
+	kubectl(t, "create", "configmap", "leftover", "-n", ns, "--from-literal=k=v")
+	kubectl(t, "label", "configmap", "leftover", "app=shop", "-n", ns)
+	kubectl(t, "create", "configmap", "unrelated", "-n", ns)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-l", "app=shop", "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r,
+		"unmanaged  ConfigMap "+ns+"/leftover",
+		"in sync    ConfigMap "+ns+"/kept",
+		"(no manifest declares it)",
+		"    -  k: v\n",
+		"2 objects: 1 in sync, 0 drifted, 0 missing, 1 unmanaged, 0 errors",
+	)
+	if strings.Contains(r.stdout, "unrelated") {
+		t.Errorf("an object without the label is reported\n%v", r)
+	}
+
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "-l", "app=shop", "--prune", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "--prune", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r, "--prune needs --selector or --release")
+}

@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -82,6 +85,11 @@ type Options struct {
 	ShowSecrets bool
 	// Concurrency bounds the requests in flight at once.
 	Concurrency int
+	// Selector (-l) marks live objects as part of the desired state; those
+	// without a manifest are reported unmanaged.
+	Selector string
+	// Prune counts unmanaged objects as drift.
+	Prune bool
 
 	kube    *genericclioptions.ConfigFlags
 	streams genericiooptions.IOStreams
@@ -123,6 +131,8 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
 	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of starting the UI")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
+	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
+	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
@@ -138,6 +148,12 @@ func raiseRateLimits(cfg *rest.Config) *rest.Config {
 
 // Validate checks the options for mistakes that need no cluster to find.
 func (o *Options) Validate() error {
+	if _, err := labels.Parse(o.Selector); err != nil {
+		return fmt.Errorf("--selector: %w", err)
+	}
+	if o.Prune && o.Selector == "" && len(o.Releases) == 0 {
+		return errors.New("--prune needs --selector or --release to tell which live objects belong to the desired state")
+	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1, not %d", o.Concurrency)
 	}
@@ -183,6 +199,7 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,
+		Owned:            o.owned(namespace),
 	})
 	rep := engine.Check(ctx, desiredState(manifests))
 	if err := report.Text(o.streams.Out, rep, inputErrs); err != nil {
@@ -191,7 +208,7 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 	switch {
 	case rep.HasErrors() || len(inputErrs) > 0:
 		return ExitError, nil
-	case rep.HasDrift():
+	case rep.HasDrift(), o.Prune && rep.Count(drift.Unmanaged) > 0:
 		return ExitDrift, nil
 	}
 	return ExitInSync, nil
@@ -225,6 +242,23 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 		return nil, nil, err
 	}
 	return client, &sources.Cluster{Discovery: dc, Client: cs}, nil
+}
+
+// owned returns the test of whether a live object belongs to the desired
+// state: it matches --selector, or Helm's annotations place it in one of the
+// --release releases (in namespace). Nil when neither flag is given.
+func (o *Options) owned(namespace string) func(*unstructured.Unstructured) bool {
+	if o.Selector == "" && len(o.Releases) == 0 {
+		return nil
+	}
+	selector, _ := labels.Parse(o.Selector) // checked by Validate
+	return func(live *unstructured.Unstructured) bool {
+		if o.Selector != "" && selector.Matches(labels.Set(live.GetLabels())) {
+			return true
+		}
+		a := live.GetAnnotations()
+		return a["meta.helm.sh/release-namespace"] == namespace && slices.Contains(o.Releases, a["meta.helm.sh/release-name"])
+	}
 }
 
 func (o *Options) charts() []sources.Chart {

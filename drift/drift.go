@@ -25,6 +25,10 @@ const (
 	Missing
 	// Error means the object could not be judged; Result.Reason says why.
 	Error
+	// Unmanaged means a live object belongs to the desired state (it carries
+	// its selector's labels or its Helm release's annotations) but no
+	// manifest declares it: left over, or made by hand.
+	Unmanaged
 )
 
 // String returns the status as the reports print it.
@@ -38,6 +42,8 @@ func (s Status) String() string {
 		return "missing"
 	case Error:
 		return "error"
+	case Unmanaged:
+		return "unmanaged"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -124,7 +130,9 @@ func (r *Report) Count(s Status) int {
 	return n
 }
 
-// HasDrift reports whether any object is Drifted or Missing.
+// HasDrift reports whether any object is Drifted or Missing. Unmanaged
+// objects are left for the caller to count, since only pruning makes them
+// drift.
 func (r *Report) HasDrift() bool {
 	return r.Count(Drifted)+r.Count(Missing) > 0
 }

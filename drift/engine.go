@@ -46,6 +46,12 @@ type Options struct {
 	// ShowSecrets leaves Secret values readable in Result.Live and Result.Want.
 	// Off by default: reports and logs must never carry secrets unasked.
 	ShowSecrets bool
+	// Owned tells whether a live object belongs to the desired state, by
+	// its labels or its Helm release annotations. A listed object it owns
+	// that no manifest declares is reported Unmanaged. Only the kinds and
+	// namespaces of desired objects are listed, so only there are
+	// unmanaged objects found. Nil owns nothing.
+	Owned func(live *unstructured.Unstructured) bool
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
@@ -110,12 +116,12 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 		todo = append(todo, i)
 	}
 
-	lives := e.readLive(ctx, objects, todo)
+	lives, unmanaged := e.readLive(ctx, objects, todo)
 	parallel(e.opts.Workers, todo, func(i int) {
 		e.judge(ctx, objects[i], lives[i], plan, &results[i])
 	})
 
-	r := &Report{Results: results}
+	r := &Report{Results: append(results, unmanaged...)}
 	r.sort()
 	return r
 }
@@ -154,9 +160,10 @@ type liveState struct {
 }
 
 // readLive reads the live state of objects[i] for every i in todo, with one
-// list per kind and namespace, and returns it by index. Objects of a list
-// that failed are read one by one, so that each gets its own verdict.
-func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int) map[int]liveState {
+// list per kind and namespace, and returns it by index, with the verdicts on
+// the listed objects that are Owned but not desired. Objects of a list that
+// failed are read one by one, so that each gets its own verdict.
+func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int) (map[int]liveState, []Result) {
 	type group struct {
 		gvk       schema.GroupVersionKind
 		namespace string
@@ -172,9 +179,10 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 	}
 
 	var (
-		mu     sync.Mutex
-		lives  = make(map[int]liveState, len(todo))
-		orphan []int // objects of failed lists
+		mu        sync.Mutex
+		lives     = make(map[int]liveState, len(todo))
+		orphan    []int // objects of failed lists
+		unmanaged []Result
 	)
 	parallel(e.opts.Workers, groups, func(g group) {
 		items, err := e.live.List(ctx, g.gvk, g.namespace)
@@ -196,6 +204,12 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		}
 		for _, i := range members[g] {
 			lives[i] = liveState{obj: byName[objects[i].GetName()]}
+			delete(byName, objects[i].GetName())
+		}
+		for _, live := range byName {
+			if e.opts.Owned != nil && e.opts.Owned(live) {
+				unmanaged = append(unmanaged, e.unmanaged(g.gvk, live))
+			}
 		}
 	})
 	parallel(e.opts.Workers, orphan, func(i int) {
@@ -208,7 +222,18 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		lives[i] = liveState{obj: live, err: err}
 		mu.Unlock()
 	})
-	return lives
+	return lives, unmanaged
+}
+
+// unmanaged returns the verdict on a live object that no manifest declares.
+func (e *Engine) unmanaged(gvk schema.GroupVersionKind, live *unstructured.Unstructured) Result {
+	r := Result{Status: Unmanaged, Mode: ModeServer, Live: stripped(live), Note: "no manifest declares it"}
+	r.Live.SetGroupVersionKind(gvk)
+	r.Ref = RefOf(r.Live)
+	if !e.opts.ShowSecrets {
+		maskSecrets(r.Live, nil)
+	}
+	return r
 }
 
 // parallel calls f for every item, with at most workers calls at once.

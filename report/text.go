@@ -18,26 +18,29 @@ import (
 func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
 	bw := bufio.NewWriter(w)
 
-	nameWidth := 0
+	// "unmanaged" is the one status longer than 8 characters; the column
+	// widens only when an unmanaged object is listed.
+	statusWidth, nameWidth := len("in sync "), 0
 	for i := range rep.Results {
+		statusWidth = max(statusWidth, len(rep.Results[i].Status.String()))
 		nameWidth = max(nameWidth, len(rep.Results[i].Ref.String()))
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		line := fmt.Sprintf("%-8s  %-*s  %s", r.Status, nameWidth, r.Ref, origin(r))
+		line := fmt.Sprintf("%-*s  %-*s  %s", statusWidth, r.Status, nameWidth, r.Ref, origin(r))
 		if r.Note != "" {
 			line += "  (" + r.Note + ")"
 		}
 		bw.WriteString(line + "\n")
 		switch r.Status {
-		case drift.Drifted, drift.Missing:
+		case drift.Drifted, drift.Missing, drift.Unmanaged:
 			writeIndented(bw, r.Diff())
 		case drift.Error:
 			writeIndented(bw, fmt.Sprintf("%s: %v", r.Reason, r.Err))
 		}
 	}
 	for _, err := range inputErrs {
-		fmt.Fprintf(bw, "%-8s  %v\n", drift.Error, err)
+		fmt.Fprintf(bw, "%-*s  %v\n", statusWidth, drift.Error, err)
 	}
 	if len(rep.Results)+len(inputErrs) > 0 {
 		bw.WriteString("\n")
@@ -47,13 +50,18 @@ func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
 }
 
 // Summary counts the verdicts in one line: "5 objects: 2 in sync, 1 drifted,
-// 1 missing, 1 error".
+// 1 missing, 1 error", with unmanaged objects counted before the errors when
+// there are any.
 func Summary(rep *drift.Report, inputErrs []error) string {
 	errs := rep.Count(drift.Error) + len(inputErrs)
-	return fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s",
+	unmanaged := ""
+	if n := rep.Count(drift.Unmanaged); n > 0 {
+		unmanaged = fmt.Sprintf("%d unmanaged, ", n)
+	}
+	return fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s%s",
 		plural(len(rep.Results), "object"),
 		rep.Count(drift.InSync), rep.Count(drift.Drifted), rep.Count(drift.Missing),
-		plural(errs, "error"))
+		unmanaged, plural(errs, "error"))
 }
 
 func plural(n int, word string) string {
