@@ -1,0 +1,763 @@
+package drift
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/duration"
+)
+
+// Change is one field that differs between the live object and the desired
+// state after a reconcile.
+type Change struct {
+	// Path names the field for people:
+	// spec.template.spec.containers[name=web].image, metadata.labels.tier,
+	// data["log-level"]. Map keys that are not identifiers are quoted; an
+	// element of a list with a merge key is selected by its key fields
+	// ([name=web], [containerPort=80,protocol=TCP]), of any other list by its
+	// index ([0]).
+	Path string
+	// Pointer is the same field as an RFC 6901 JSON pointer, with the list
+	// indexes of the live object, or of want when live lacks the element,
+	// for tools and ignore rules.
+	Pointer string
+	// Live and Want are the values on each side, nil when the field is absent
+	// on that side. They are copies: changing them changes no object.
+	Live, Want any
+	// Manager is the field manager that owns the field in the live object, ""
+	// when none does (a field only desired, or one nobody tracks such as a
+	// server default). Operation is its operation (Apply or Update) and Time
+	// when that manager last wrote, zero if unknown (the API server records
+	// no time for a manager whose only write went through the scale
+	// subresource, as `kubectl scale` does). For a field absent from live
+	// (removed by someone, or never there), the manager is the one that owns
+	// the nearest enclosing field: the labels map a removed label was in,
+	// the env list a variable was taken from, or the atomic list (such as
+	// tolerations) an element is missing from.
+	Manager, Operation string
+	Time               time.Time
+	// Conflict is true when the desired state sets the field and a manager
+	// other than kubedrift owns it in live: a reconcile would have to force
+	// it, taking the field from that manager. The owner of an enclosing
+	// field is no conflict: adding a label takes nothing from the owner of
+	// the other labels.
+	Conflict bool
+}
+
+// FieldChanges compares live and want, both already stripped of server
+// fields and masked, and returns the leaf fields that differ. It returns nil
+// when either is nil: a missing or an undesired object is a change as a
+// whole, which the diff shows better than a list of every field.
+//
+// How values are compared and reported:
+//   - Maps recurse to their leaves; a key on one side only is a change. A map
+//     present on one side only is reported at its leaves too, so that each
+//     change names one field a manager can own; an empty map or list facing
+//     an absent one is one change at its own path.
+//   - Lists whose elements are all maps are matched element by element: by
+//     the merge key mergeKeys knows for the list's field name, else by "name"
+//     when every element has a unique one, else by index. Reordering a list
+//     with a key changes nothing. An element on one side only is one change
+//     at the element's path, with the whole element as its value, since its
+//     key is already in the path.
+//   - Any other list (args, command, finalizers) is compared as a whole, at
+//     the list's path.
+//   - Numbers compare by value (3 == 3.0, as YAML and JSON may differ), and
+//     resource quantities by amount (0.5 == 500m) where the field is one
+//     (see isQuantityField); any other string compares exactly.
+//
+// The order is stable and follows the objects from top to bottom as the
+// diff shows them: map keys in byte order, list elements in live's order
+// followed by the elements only want has, in want's order.
+func FieldChanges(live, want *unstructured.Unstructured) []Change {
+	if live == nil || want == nil {
+		return nil
+	}
+	w := &changeWalker{}
+	w.walk(live.Object, want.Object, true, true)
+	return w.changes
+}
+
+// String formats the change for a one-line report, with ages measured from
+// now; see Describe.
+func (c Change) String() string {
+	return c.Describe(time.Now())
+}
+
+// Describe formats the change for a one-line report, with the age of the
+// owner's last write measured from now:
+//
+//	spec.replicas: 5 -> 3 (live value by kubectl, 12m ago)
+//	metadata.labels.tier: <none> -> "web" (not in live; enclosing field by kubectl-client-side-apply, 3h ago)
+//
+// Strings are quoted so that "3" and 3, or an empty string, read right; an
+// absent value is <none>; long values are cut short, since the diff has them
+// in full.
+func (c Change) Describe(now time.Time) string {
+	s := c.Path + ": " + describeValue(c.Live) + " -> " + describeValue(c.Want)
+	if c.Manager == "" {
+		return s
+	}
+	// Live is nil exactly when the manager was found on an enclosing
+	// field: nobody owns a field that is not there.
+	who := "live value by " + c.Manager
+	if c.Live == nil {
+		who = "not in live; enclosing field by " + c.Manager
+	}
+	if !c.Time.IsZero() {
+		who += ", " + duration.HumanDuration(max(now.Sub(c.Time), 0)) + " ago"
+	}
+	return s + " (" + who + ")"
+}
+
+// maxValueLen is how many characters of a value Describe shows.
+const maxValueLen = 60
+
+// describeValue renders v as compact JSON, or <none> for an absent value.
+func describeValue(v any) string {
+	if v == nil {
+		return "<none>"
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	// Images and commands hold <, > and &; HTML escapes would garble them.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	s := strings.TrimSuffix(b.String(), "\n")
+	if r := []rune(s); len(r) > maxValueLen {
+		s = string(r[:maxValueLen-3]) + "..."
+	}
+	return s
+}
+
+// changeWalker walks live and want side by side and collects their changes.
+type changeWalker struct {
+	// segs and pointer are the path to the value being compared.
+	segs    []pathSeg
+	pointer []string
+	changes []Change
+}
+
+// walk compares the values at the current path. inLive and inWant say
+// whether each side has the field at all.
+func (w *changeWalker) walk(live, want any, inLive, inWant bool) {
+	if !inLive && !inWant {
+		return
+	}
+	liveMap, liveIsMap := live.(map[string]any)
+	wantMap, wantIsMap := want.(map[string]any)
+	liveList, liveIsList := live.([]any)
+	wantList, wantIsList := want.([]any)
+	switch {
+	case (liveIsMap || !inLive) && (wantIsMap || !inWant):
+		if (!inLive && len(wantMap) == 0) || (!inWant && len(liveMap) == 0) {
+			w.emit(live, want, inLive, inWant)
+			return
+		}
+		w.walkMap(liveMap, wantMap, inLive, inWant)
+	case (liveIsList || !inLive) && (wantIsList || !inWant):
+		w.walkList(liveList, wantList, inLive, inWant)
+	case inLive && inWant && w.sameLeaf(live, want):
+		// Equal scalars: nothing to report.
+	default:
+		w.emit(live, want, inLive, inWant)
+	}
+}
+
+// walkMap compares two maps, either of which may be absent, key by key.
+func (w *changeWalker) walkMap(live, want map[string]any, inLive, inWant bool) {
+	keys := make([]string, 0, len(live)+len(want))
+	for k := range live {
+		keys = append(keys, k)
+	}
+	for k := range want {
+		if _, ok := live[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		lv, lok := live[k]
+		wv, wok := want[k]
+		w.push(pathSeg{kind: segField, field: k}, k)
+		w.walk(lv, wv, lok && inLive, wok && inWant)
+		w.pop()
+	}
+}
+
+// walkList compares two lists, either of which may be absent: lists of maps
+// element by element, matched as chooseMergeKey says, other lists whole.
+func (w *changeWalker) walkList(live, want []any, inLive, inWant bool) {
+	if !allMaps(live) || !allMaps(want) || len(live)+len(want) == 0 {
+		// A list of scalars is one value, as is an empty list facing an
+		// absent one: there is no element to name.
+		if !inLive || !inWant || !sameValue(live, want) {
+			w.emit(live, want, inLive, inWant)
+		}
+		return
+	}
+	key := chooseMergeKey(w.listField(), live, want)
+	if key == nil {
+		for i := range max(len(live), len(want)) {
+			w.push(pathSeg{kind: segIndex, index: i}, strconv.Itoa(i))
+			switch {
+			case i < len(live) && i < len(want):
+				w.walk(live[i], want[i], true, true)
+			case i < len(live):
+				w.emit(live[i], nil, true, false)
+			default:
+				w.emit(nil, want[i], false, true)
+			}
+			w.pop()
+		}
+		return
+	}
+	wantAt := make(map[string]int, len(want))
+	for j, e := range want {
+		wantAt[key.id(e.(map[string]any))] = j
+	}
+	inLiveToo := make(map[string]bool, len(live))
+	for i, e := range live {
+		m := e.(map[string]any)
+		id := key.id(m)
+		inLiveToo[id] = true
+		w.push(key.seg(m), strconv.Itoa(i))
+		if j, ok := wantAt[id]; ok {
+			w.walk(m, want[j], true, true)
+		} else {
+			w.emit(m, nil, true, false)
+		}
+		w.pop()
+	}
+	for j, e := range want {
+		m := e.(map[string]any)
+		if inLiveToo[key.id(m)] {
+			continue
+		}
+		w.push(key.seg(m), strconv.Itoa(j))
+		w.emit(nil, m, false, true)
+		w.pop()
+	}
+}
+
+// listField returns the field name of the list being walked, "" for a list
+// in a list.
+func (w *changeWalker) listField() string {
+	if n := len(w.segs); n > 0 && w.segs[n-1].kind == segField {
+		return w.segs[n-1].field
+	}
+	return ""
+}
+
+// sameLeaf reports whether two values that are neither maps nor lists are
+// equal, as quantities when the current field is one.
+func (w *changeWalker) sameLeaf(live, want any) bool {
+	if sameValue(live, want) {
+		return true
+	}
+	if !isQuantityField(w.segs) {
+		return false
+	}
+	a, aok := asQuantity(live)
+	b, bok := asQuantity(want)
+	return aok && bok && a.Cmp(b) == 0
+}
+
+func (w *changeWalker) emit(live, want any, inLive, inWant bool) {
+	c := Change{Path: formatPath(w.segs), Pointer: formatPointer(w.pointer)}
+	if inLive {
+		c.Live = copyValue(live)
+	}
+	if inWant {
+		c.Want = copyValue(want)
+	}
+	w.changes = append(w.changes, c)
+}
+
+func (w *changeWalker) push(seg pathSeg, token string) {
+	w.segs = append(w.segs, seg)
+	w.pointer = append(w.pointer, token)
+}
+
+func (w *changeWalker) pop() {
+	w.segs = w.segs[:len(w.segs)-1]
+	w.pointer = w.pointer[:len(w.pointer)-1]
+}
+
+// allMaps reports whether every element of list is a map.
+func allMaps(list []any) bool {
+	for _, e := range list {
+		if _, ok := e.(map[string]any); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValue reports whether a and b are equal, numbers by value.
+func sameValue(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := b[k]
+			if !ok || !sameValue(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !sameValue(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if x, ok := asNumber(a); ok {
+		y, ok := asNumber(b)
+		return ok && x == y
+	}
+	return a == b
+}
+
+// asNumber returns v as a float64 when it is a number. Integers of JSON
+// objects fit a float64 exactly up to 2^53, far beyond any count or size a
+// manifest holds.
+func asNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// asQuantity parses v, a string or a number, as a resource quantity.
+func asQuantity(v any) (resource.Quantity, bool) {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	default:
+		n, ok := asNumber(v)
+		if !ok || math.IsNaN(n) || math.IsInf(n, 0) {
+			return resource.Quantity{}, false
+		}
+		s = strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	q, err := resource.ParseQuantity(s)
+	return q, err == nil
+}
+
+// isQuantityField reports whether the field at segs holds a resource
+// quantity: a value in a map of resources (a container's limits and
+// requests, a ResourceQuota's hard, a LimitRange's max, min, default and
+// defaultRequest, a pod's overhead, a volume's capacity) or an emptyDir's
+// sizeLimit. Only there do "0.5" and "500m" mean the same.
+func isQuantityField(segs []pathSeg) bool {
+	n := len(segs)
+	if n == 0 || segs[n-1].kind != segField {
+		return false
+	}
+	if segs[n-1].field == "sizeLimit" {
+		return true
+	}
+	if n < 2 || segs[n-2].kind != segField {
+		return false
+	}
+	switch segs[n-2].field {
+	case "limits", "requests", "hard", "overhead", "capacity", "allocatable",
+		"max", "min", "default", "defaultRequest", "maxLimitRequestRatio":
+		return true
+	}
+	return false
+}
+
+// copyValue returns a deep copy of a JSON-like value.
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = copyValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// keyField is one field of a merge key.
+type keyField struct {
+	name string
+	// fallback is the value the API server gives the field when a manifest
+	// leaves it out, so that a desired port without a protocol matches the
+	// live one with protocol TCP; nil when the field must be there.
+	fallback any
+}
+
+// mergeKeys returns the merge keys that lists named field may have, in the
+// order to try them. They are the keys the API server's own schema uses for
+// these lists (so that a Change's path matches the k:{...} entries of
+// managedFields):
+//
+//	containers, initContainers, ephemeralContainers, volumes, env,
+//	imagePullSecrets, resourceClaims, schedulingGates      name
+//	volumeMounts                                           mountPath
+//	volumeDevices                                          devicePath
+//	ports (a container's)                                  containerPort, protocol
+//	ports (a Service's)                                    port, protocol
+//	hostAliases                                            ip
+//	topologySpreadConstraints                              topologyKey, whenUnsatisfiable
+//	ownerReferences                                        uid
+//	conditions                                             type
+//
+// Lists it does not name fall back to "name" (chooseMergeKey).
+func mergeKeys(field string) [][]keyField {
+	tcp := keyField{name: "protocol", fallback: "TCP"}
+	switch field {
+	case "containers", "initContainers", "ephemeralContainers", "volumes", "env",
+		"imagePullSecrets", "resourceClaims", "schedulingGates":
+		return [][]keyField{{{name: "name"}}}
+	case "volumeMounts":
+		return [][]keyField{{{name: "mountPath"}}}
+	case "volumeDevices":
+		return [][]keyField{{{name: "devicePath"}}}
+	case "ports":
+		return [][]keyField{{{name: "containerPort"}, tcp}, {{name: "port"}, tcp}}
+	case "hostAliases":
+		return [][]keyField{{{name: "ip"}}}
+	case "topologySpreadConstraints":
+		return [][]keyField{{{name: "topologyKey"}, {name: "whenUnsatisfiable"}}}
+	case "ownerReferences":
+		return [][]keyField{{{name: "uid"}}}
+	case "conditions":
+		return [][]keyField{{{name: "type"}}}
+	}
+	return nil
+}
+
+// mergeKey matches the elements of one list.
+type mergeKey []keyField
+
+// chooseMergeKey returns the first of the list's known merge keys, then
+// "name", that every element of both sides has, with a value unique on its
+// side; nil means the elements match by index.
+func chooseMergeKey(field string, live, want []any) mergeKey {
+	for _, k := range append(mergeKeys(field), []keyField{{name: "name"}}) {
+		if mergeKey(k).fits(live) && mergeKey(k).fits(want) {
+			return k
+		}
+	}
+	return nil
+}
+
+// fits reports whether every element of list has the key, as scalars, and
+// no two share its value.
+func (k mergeKey) fits(list []any) bool {
+	seen := make(map[string]bool, len(list))
+	for _, e := range list {
+		m := e.(map[string]any)
+		for _, f := range k {
+			v, ok := k.value(m, f)
+			if !ok {
+				return false
+			}
+			switch v.(type) {
+			case map[string]any, []any, nil:
+				return false
+			}
+		}
+		id := k.id(m)
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+	}
+	return true
+}
+
+// value returns the element's value of key field f, or its fallback.
+func (k mergeKey) value(m map[string]any, f keyField) (any, bool) {
+	if v, ok := m[f.name]; ok {
+		return v, true
+	}
+	return f.fallback, f.fallback != nil
+}
+
+// id returns the element's key as a string that is equal for equal keys.
+func (k mergeKey) id(m map[string]any) string {
+	parts := make([]string, len(k))
+	for i, f := range k {
+		v, _ := k.value(m, f)
+		parts[i] = keyText(v)
+	}
+	b, _ := json.Marshal(parts)
+	return string(b)
+}
+
+// seg returns the path segment that selects the element m.
+func (k mergeKey) seg(m map[string]any) pathSeg {
+	s := pathSeg{kind: segKey, keys: make([]keyValue, len(k))}
+	for i, f := range k {
+		v, _ := k.value(m, f)
+		s.keys[i] = keyValue{name: f.name, text: keyText(v)}
+	}
+	return s
+}
+
+// keyText renders a scalar key value: a string as itself, a number or a
+// boolean as JSON writes it.
+func keyText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	if n, ok := asNumber(v); ok {
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
+// segKind tells what a pathSeg selects.
+type segKind int
+
+const (
+	segField segKind = iota // a map key
+	segIndex                // a list element by index
+	segKey                  // a list element by its merge key
+)
+
+// pathSeg is one step of a Change's path.
+type pathSeg struct {
+	kind  segKind
+	field string
+	index int
+	keys  []keyValue
+}
+
+// keyValue is one field of a merge key and its value, as keyText renders it.
+type keyValue struct {
+	name, text string
+}
+
+// formatPath renders segs as a Change.Path.
+func formatPath(segs []pathSeg) string {
+	var b strings.Builder
+	for i, s := range segs {
+		switch s.kind {
+		case segField:
+			if !isIdentifier(s.field) {
+				b.WriteString("[" + strconv.Quote(s.field) + "]")
+				continue
+			}
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.field)
+		case segIndex:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case segKey:
+			b.WriteByte('[')
+			for j, kv := range s.keys {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(kv.name + "=")
+				if isBareKeyText(kv.text) {
+					b.WriteString(kv.text)
+				} else {
+					b.WriteString(strconv.Quote(kv.text))
+				}
+			}
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// isIdentifier reports whether a map key can follow a dot in a path.
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && '0' <= r && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isBareKeyText reports whether a key value can be written without quotes:
+// names, numbers, paths and addresses can.
+func isBareKeyText(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+		case strings.ContainsRune("_.-/:", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// formatPointer renders tokens as an RFC 6901 JSON pointer.
+func formatPointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
+
+// parsePath reads a Change.Path back into its segments.
+func parsePath(path string) ([]pathSeg, error) {
+	var segs []pathSeg
+	rest := path
+	for first := true; rest != ""; first = false {
+		switch {
+		case rest[0] == '[':
+			seg, n, err := parseBracket(rest)
+			if err != nil {
+				return nil, fmt.Errorf("path %q: %w", path, err)
+			}
+			segs = append(segs, seg)
+			rest = rest[n:]
+		case rest[0] == '.' || first:
+			if !first {
+				rest = rest[1:]
+			}
+			end := strings.IndexAny(rest, ".[")
+			if end < 0 {
+				end = len(rest)
+			}
+			if !isIdentifier(rest[:end]) {
+				return nil, fmt.Errorf("path %q: %q is not a field name", path, rest[:end])
+			}
+			segs = append(segs, pathSeg{kind: segField, field: rest[:end]})
+			rest = rest[end:]
+		default:
+			return nil, fmt.Errorf("path %q: unexpected %q", path, rest)
+		}
+	}
+	return segs, nil
+}
+
+// parseBracket reads one [...] segment at the start of s and returns it with
+// the number of bytes it took.
+func parseBracket(s string) (pathSeg, int, error) {
+	i := 1
+	if i < len(s) && s[i] == '"' {
+		text, n, err := readQuoted(s[i:])
+		if err != nil {
+			return pathSeg{}, 0, err
+		}
+		i += n
+		if i >= len(s) || s[i] != ']' {
+			return pathSeg{}, 0, fmt.Errorf("no ] after %s", s[1:i])
+		}
+		return pathSeg{kind: segField, field: text}, i + 1, nil
+	}
+	end := strings.IndexAny(s, "=]")
+	if end < 0 {
+		return pathSeg{}, 0, fmt.Errorf("unclosed [ in %q", s)
+	}
+	if s[end] == ']' {
+		index, err := strconv.Atoi(s[1:end])
+		if err != nil || index < 0 {
+			return pathSeg{}, 0, fmt.Errorf("bad index %q", s[1:end])
+		}
+		return pathSeg{kind: segIndex, index: index}, end + 1, nil
+	}
+	seg := pathSeg{kind: segKey}
+	for {
+		eq := strings.IndexByte(s[i:], '=')
+		if eq < 0 {
+			return pathSeg{}, 0, fmt.Errorf("no = in key %q", s[i:])
+		}
+		kv := keyValue{name: s[i : i+eq]}
+		i += eq + 1
+		if i < len(s) && s[i] == '"' {
+			text, n, err := readQuoted(s[i:])
+			if err != nil {
+				return pathSeg{}, 0, err
+			}
+			kv.text = text
+			i += n
+		} else {
+			end := strings.IndexAny(s[i:], ",]")
+			if end < 0 {
+				return pathSeg{}, 0, fmt.Errorf("unclosed [ in %q", s)
+			}
+			kv.text = s[i : i+end]
+			i += end
+		}
+		seg.keys = append(seg.keys, kv)
+		if i >= len(s) {
+			return pathSeg{}, 0, fmt.Errorf("unclosed [ in %q", s)
+		}
+		i++
+		if s[i-1] == ']' {
+			return seg, i, nil
+		}
+		if s[i-1] != ',' {
+			return pathSeg{}, 0, fmt.Errorf("unexpected %q in key", s[i-1])
+		}
+	}
+}
+
+// readQuoted reads the Go-quoted string at the start of s and returns its
+// text and the number of bytes it took.
+func readQuoted(s string) (string, int, error) {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			text, err := strconv.Unquote(s[:i+1])
+			return text, i + 1, err
+		}
+	}
+	return "", 0, fmt.Errorf("unterminated string %q", s)
+}
