@@ -574,3 +574,28 @@ metadata:
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r, "--prune needs --selector or --release")
 }
+
+func TestCheckIgnoreRules(t *testing.T) {
+	// An HPA owns replicas: a rule beside the manifests takes them out of
+	// the comparison, and the scaled Deployment is in sync.
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply")
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+	rules := "ignore:\n  - group: apps\n    kind: Deployment\n    paths: [/spec/replicas]\n"
+	if err := os.WriteFile(filepath.Join(dir, ".kubedrift.yaml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r, "in sync   Deployment.apps "+ns+"/web")
+
+	// --config names another file; a malformed one names its line.
+	bad := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(bad, []byte("ignore:\n  - kind: Deployment\n    paths: [spec/replicas]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "--config", bad, "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r, bad+":3:")
+}

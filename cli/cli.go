@@ -90,6 +90,9 @@ type Options struct {
 	Selector string
 	// Prune counts unmanaged objects as drift.
 	Prune bool
+	// Config is the ignore rule file (--config); empty means
+	// .kubedrift.yaml found from the first manifest's directory upward.
+	Config string
 
 	kube    *genericclioptions.ConfigFlags
 	streams genericiooptions.IOStreams
@@ -133,6 +136,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
 	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
+	f.StringVar(&o.Config, "config", "", "ignore rules file (default: .kubedrift.yaml in the first manifest's directory or above)")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
@@ -195,7 +199,12 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		return ExitError, connErr
 	}
 
+	ignore, err := o.ignoreRules()
+	if err != nil {
+		return ExitError, err
+	}
 	engine := drift.NewEngine(client, client, drift.Options{
+		Ignore:           ignore,
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,
@@ -242,6 +251,27 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 		return nil, nil, err
 	}
 	return client, &sources.Cluster{Discovery: dc, Client: cs}, nil
+}
+
+// ignoreRules loads --config, or the .kubedrift.yaml found from the first
+// local source's directory upward; nil when there is none.
+func (o *Options) ignoreRules() (*drift.IgnoreRules, error) {
+	path := o.Config
+	if path == "" {
+		start := "."
+		for _, p := range slices.Concat(o.Filenames, o.Kustomizations, []string{o.Chart.Path}) {
+			if p != "" && p != "-" {
+				start = p
+				break
+			}
+		}
+		found, err := drift.FindConfig(start)
+		if err != nil || found == "" {
+			return nil, err
+		}
+		path = found
+	}
+	return drift.LoadIgnoreRules(path)
 }
 
 // owned returns the test of whether a live object belongs to the desired

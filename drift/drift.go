@@ -95,6 +95,12 @@ type Result struct {
 	// Reason and Err explain an Error verdict; both are empty otherwise.
 	Reason Reason
 	Err    error
+	// Changes are the fields of a Drifted object that differ, each with the
+	// manager that last wrote it in the live object.
+	Changes []Change
+	// Ignored lists, as JSON pointers, the fields that ignore rules took out
+	// of the comparison of this object.
+	Ignored []string
 	// Note qualifies a verdict in words, such as a Missing object that can
 	// only be created "after its namespace is created".
 	Note string

@@ -52,6 +52,9 @@ type Options struct {
 	// namespaces of desired objects are listed, so only there are
 	// unmanaged objects found. Nil owns nothing.
 	Owned func(live *unstructured.Unstructured) bool
+	// Ignore removes fields from the comparison: ignored fields change
+	// neither a verdict nor a diff. Nil ignores nothing.
+	Ignore *IgnoreRules
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
@@ -313,6 +316,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 	}
 
 	r.Live, r.Want = stripped(live), stripped(want)
+	if live != nil {
+		r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, live.GetManagedFields())
+	}
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)
 	}
@@ -323,6 +329,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		r.Status = InSync
 	default:
 		r.Status = Drifted
+		// From the masked objects, so that no change carries a secret.
+		r.Changes = FieldChanges(r.Live, r.Want)
+		Attribute(r.Changes, live.GetManagedFields())
 	}
 }
 

@@ -6,16 +6,23 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
 
-// Text writes one line per object, with its status, name and origin, followed
-// for a drifted or missing object by the unified diff from live to desired and
-// for an error by its reason and message. Problems with the input that kept an
-// object from being read at all (inputErrs) come next, and a summary line ends
-// the report.
+// Text writes one line per object, with its status, name and origin. Under
+// it come, for a drifted object, its changed fields with who last wrote
+// them; for a drifted, missing or unmanaged object, the unified diff from
+// live to desired; for an error, its reason and message. Problems with the
+// input that kept an object from being read at all (inputErrs) come next,
+// and a summary line ends the report.
 func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
+	return text(w, rep, inputErrs, time.Now())
+}
+
+// text is Text at a given time, from which the age of each change is told.
+func text(w io.Writer, rep *drift.Report, inputErrs []error, now time.Time) error {
 	bw := bufio.NewWriter(w)
 
 	// "unmanaged" is the one status longer than 8 characters; the column
@@ -34,6 +41,9 @@ func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
 		bw.WriteString(line + "\n")
 		switch r.Status {
 		case drift.Drifted, drift.Missing, drift.Unmanaged:
+			for _, c := range r.Changes {
+				writeIndented(bw, c.Describe(now)+"\n")
+			}
 			writeIndented(bw, r.Diff())
 		case drift.Error:
 			writeIndented(bw, fmt.Sprintf("%s: %v", r.Reason, r.Err))

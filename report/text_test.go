@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -21,12 +22,15 @@ func configMap(data map[string]any) *unstructured.Unstructured {
 }
 
 func TestText(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	cm := drift.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "settings"}
 	deploy := drift.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
 	widget := drift.Ref{Group: "example.com", Version: "v1", Kind: "Widget", Namespace: "shop", Name: "w"}
 	rep := &drift.Report{Results: []drift.Result{
 		{Ref: cm, Status: drift.Drifted, Origin: sources.Origin{File: "k8s/config.yaml", Line: 4},
-			Live: configMap(map[string]any{"level": "debug"}), Want: configMap(map[string]any{"level": "info"})},
+			Live: configMap(map[string]any{"level": "debug"}), Want: configMap(map[string]any{"level": "info"}),
+			Changes: []drift.Change{{Path: "data.level", Live: "debug", Want: "info",
+				Manager: "kubectl-edit", Operation: "Update", Time: now.Add(-12 * time.Minute)}}},
 		{Ref: deploy, Status: drift.InSync, Origin: sources.Origin{File: "k8s/web.yaml", Line: 1}},
 		{Ref: widget, Status: drift.Error, Origin: sources.Origin{File: "k8s/widget.yaml", Line: 1},
 			Reason: drift.ReasonNoKind, Err: errors.New(`no matches for kind "Widget" in version "example.com/v1"`)},
@@ -34,10 +38,11 @@ func TestText(t *testing.T) {
 	inputErrs := []error{&sources.Error{Origin: sources.Origin{File: "k8s/bad.yaml", Line: 7}, Err: errors.New("invalid YAML: did not find expected key")}}
 
 	var b strings.Builder
-	if err := Text(&b, rep, inputErrs); err != nil {
+	if err := text(&b, rep, inputErrs, now); err != nil {
 		t.Fatal(err)
 	}
 	want := `drifted   ConfigMap shop/settings    k8s/config.yaml:4
+    data.level: "debug" -> "info" (live value by kubectl-edit, 12m ago)
     --- live ConfigMap shop/settings
     +++ desired ConfigMap shop/settings
     @@ -1,6 +1,6 @@

@@ -1,0 +1,1021 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubedrift/kubedrift/cli"
+	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+)
+
+// The scenario test seeds the real test cluster (kube-controller-manager
+// running) with one object per scenario, each in a namespace of its own,
+// applied the way people apply objects and then changed the way people and
+// controllers change them. Each scenario states the verdict a person expects
+// and why; kubedrift --check must give it. Beside ours, the test records the
+// verdicts of `kubectl diff` and `kubectl diff --server-side` on the same
+// file, and prints the three side by side, so that where kubedrift is right
+// and the peer is not (or the other way round) is visible in the test log.
+//
+// Only the server mode exists so far; the expectations are the ones a person
+// has, whatever the mode.
+
+// applyMethod is how a scenario's object was put into the cluster.
+type applyMethod int
+
+const (
+	// clientSideApply is `kubectl apply`: a last-applied-configuration
+	// annotation and an Update entry of kubectl-client-side-apply.
+	clientSideApply applyMethod = iota
+	// serverSideApply is `kubectl apply --server-side`: an Apply entry of
+	// the manager "kubectl".
+	serverSideApply
+	// kubectlCreate is `kubectl create`: no record of what was applied.
+	kubectlCreate
+	// helm3 stands in for Helm 3's install: a create by the manager "helm",
+	// with Helm's ownership label and annotations, which the chart's
+	// rendered manifest does not carry.
+	helm3
+	// helm4 stands in for Helm 4: a server-side apply by the manager
+	// "helm", with the same ownership metadata.
+	helm4
+	// byKubedrift stands in for kubedrift's own reconcile: a server-side
+	// apply by the manager "kubedrift", the one kubedrift's dry run uses.
+	byKubedrift
+)
+
+func (m applyMethod) String() string {
+	return [...]string{"kubectl apply", "kubectl apply --server-side", "kubectl create",
+		"helm 3", "helm 4", "kubedrift"}[m]
+}
+
+// args returns the kubectl command line that applies a file this way.
+func (m applyMethod) args() []string {
+	switch m {
+	case serverSideApply:
+		return []string{"apply", "--server-side"}
+	case kubectlCreate:
+		return []string{"create"}
+	case helm3:
+		return []string{"create", "--field-manager=helm"}
+	case helm4:
+		return []string{"apply", "--server-side", "--field-manager=helm"}
+	case byKubedrift:
+		return []string{"apply", "--server-side", "--field-manager=kubedrift"}
+	}
+	return []string{"apply"}
+}
+
+// edit is a change made to the live object after it was applied: kubectl's
+// arguments, run with -n and the scenario's namespace.
+type edit []string
+
+// noEdit leaves the object alone.
+var noEdit edit
+
+func scale(res string, replicas int) edit {
+	return edit{"scale", res, fmt.Sprintf("--replicas=%d", replicas)}
+}
+func setImage(res, image string) edit { return edit{"set", "image", res, image} }
+func label(res, l string) edit        { return edit{"label", res, l} }
+func annotate(res, a string) edit     { return edit{"annotate", res, a} }
+func remove(res string) edit          { return edit{"delete", res} }
+func restart(res string) edit         { return edit{"rollout", "restart", res} }
+
+// kubectlEdit changes the object as `kubectl edit` would: an update of
+// fields, here as a merge patch.
+func kubectlEdit(res, patch string) edit {
+	return edit{"patch", res, "--type=merge", "-p", patch}
+}
+
+// jsonPatch changes lists by position, which a merge patch cannot.
+func jsonPatch(res, patch string) edit { return edit{"patch", res, "--type=json", "-p", patch} }
+
+// byController writes as a controller-like manager does, under its own name.
+func byController(res, patch string) edit {
+	return edit{"patch", res, "--type=merge", "--field-manager=my-controller", "-p", patch}
+}
+
+// byStatusController writes the status subresource as a controller does.
+func byStatusController(res, patch string) edit {
+	return edit{"patch", res, "--type=merge", "--subresource=status", "--field-manager=my-controller", "-p", patch}
+}
+
+func (e edit) String() string {
+	if e == nil {
+		return "none"
+	}
+	return "kubectl " + strings.Join(e, " ")
+}
+
+// scenario is one situation a person may find the cluster in.
+type scenario struct {
+	name string
+	// manifest is the one object checked, with NAMESPACE for the
+	// scenario's namespace.
+	manifest string
+	// applied is what was applied, when the manifest has changed since;
+	// empty means the manifest itself.
+	applied string
+	how     applyMethod
+	edit    edit
+	// want is the verdict a person expects, and why the reason for it.
+	want drift.Status
+	why  string
+}
+
+// with returns manifest with old replaced by new, which must be there.
+func with(manifest, old, new string) string {
+	if !strings.Contains(manifest, old) {
+		panic(fmt.Sprintf("%q is not in the manifest", old))
+	}
+	return strings.Replace(manifest, old, new, 1)
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: NAMESPACE
+  labels: {app: web, tier: frontend}
+  annotations: {owner: team-a}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27.3
+        ports: [{containerPort: 80}]
+        env:
+        - {name: HOST, value: shop.example.com}
+        - {name: URL, value: "https://$(HOST)/"}
+        - {name: LOG_LEVEL, value: info}
+        resources:
+          requests: {cpu: 100m, memory: 64Mi}
+`
+
+const statefulSet = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: NAMESPACE
+  labels: {app: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+      - name: db
+        image: postgres:17.2
+        resources:
+          requests: {cpu: 0.25, memory: 1024Mi}
+  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources:
+        requests: {storage: 1024Mi}
+`
+
+const daemonSet = `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: NAMESPACE
+  labels: {app: agent}
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+      - name: agent
+        image: fluent/fluent-bit:3.2.4
+`
+
+const job = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: NAMESPACE
+  labels: {app: migrate}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: migrate
+        image: busybox:1.37
+        command: [sh, -c, echo migrated]
+`
+
+const cronJob = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: backup
+  namespace: NAMESPACE
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: backup
+            image: busybox:1.37
+            command: [sh, -c, echo backed up]
+`
+
+// service leaves clusterIP to the server.
+const service = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: NAMESPACE
+  labels: {app: web}
+spec:
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: 8080}
+`
+
+// nodePortService leaves nodePort to the server.
+const nodePortService = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+`
+
+const ingress = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: NAMESPACE
+  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /}
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port: {number: 80}
+`
+
+const configMap = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: NAMESPACE
+  labels: {app: shop}
+data:
+  log-level: info
+  feature-x: "true"
+`
+
+const secretData = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: NAMESPACE
+type: Opaque
+data:
+  password: Y29ycmVjdC1ob3JzZQ==
+`
+
+const secretStringData = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: NAMESPACE
+stringData:
+  password: correct-horse
+`
+
+const serviceAccount = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  namespace: NAMESPACE
+automountServiceAccountToken: false
+`
+
+const role = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: config-reader
+  namespace: NAMESPACE
+rules:
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch]
+`
+
+const roleBinding = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: config-reader
+  namespace: NAMESPACE
+subjects:
+- kind: ServiceAccount
+  name: app
+  namespace: NAMESPACE
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: config-reader
+`
+
+// ClusterRoles are cluster-scoped: their names carry the scenario's
+// namespace, which is unique.
+const clusterRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: NAMESPACE-reader
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
+`
+
+// aggregatedClusterRole leaves its rules to the aggregation controller.
+const aggregatedClusterRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: NAMESPACE-viewer
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}
+`
+
+const pvc = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+  namespace: NAMESPACE
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests: {storage: 1024Mi}
+`
+
+const hpa = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource:
+      name: cpu
+      target: {type: Utilization, averageUtilization: 60}
+`
+
+// networkPolicy leaves policyTypes and the port's protocol to the server.
+const networkPolicy = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  podSelector:
+    matchLabels: {app: web}
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels: {app: frontend}
+    ports:
+    - port: 8080
+`
+
+const pdb = `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  minAvailable: 50%
+  selector:
+    matchLabels: {app: web}
+`
+
+// cacheCRD is installed by the test; its schema defaults engine and
+// evictionPolicy.
+const cacheCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: caches.scenarios.kubedrift.example
+spec:
+  group: scenarios.kubedrift.example
+  names: {kind: Cache, plural: caches, singular: cache, listKind: CacheList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              engine: {type: string, default: redis}
+              evictionPolicy: {type: string, default: allkeys-lru}
+          status:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+`
+
+const cache = `apiVersion: scenarios.kubedrift.example/v1
+kind: Cache
+metadata:
+  name: sessions
+  namespace: NAMESPACE
+spec:
+  size: 3
+`
+
+// scenarios are the situations the test seeds, each with the verdict a
+// person expects and why.
+func scenarios() []scenario {
+	const (
+		inSync  = drift.InSync
+		drifted = drift.Drifted
+		missing = drift.Missing
+	)
+	deploymentQuantities := with(deployment, "requests: {cpu: 100m, memory: 64Mi}",
+		"requests: {cpu: 0.5, memory: 1024Mi}\n          limits: {cpu: \"1.0\", memory: 1Gi}")
+	moveHostLast := `[{"op":"move","from":"/spec/template/spec/containers/0/env/0","path":"/spec/template/spec/containers/0/env/2"}]`
+	return []scenario{
+		// Deployment
+		{"deploy-csa-untouched", deployment, "", clientSideApply, noEdit, inSync, "the revision annotation is the controller's, the defaults the server's"},
+		{"deploy-ssa-untouched", deployment, "", serverSideApply, noEdit, inSync, "as above, applied server-side"},
+		{"deploy-create-untouched", deployment, "", kubectlCreate, noEdit, inSync, "created without any record of what was applied"},
+		{"deploy-helm3-untouched", deployment, "", helm3, noEdit, inSync, "Helm's ownership label and annotations are its bookkeeping, not in the chart"},
+		{"deploy-helm4-untouched", deployment, "", helm4, noEdit, inSync, "as above, with Helm 4's server-side apply"},
+		{"deploy-kubedrift-untouched", deployment, "", byKubedrift, noEdit, inSync, "what kubedrift's own reconcile applied is in sync"},
+		{"deploy-csa-scale", deployment, "", clientSideApply, scale("deployment/web", 5), drifted, "the manifest says 3 replicas, the cluster has 5"},
+		{"deploy-kubedrift-scale", deployment, "", byKubedrift, scale("deployment/web", 5), drifted, "a scale takes replicas from kubedrift's own apply"},
+		{"deploy-ssa-set-image", deployment, "", serverSideApply, setImage("deployment/web", "web=nginx:1.28.0"), drifted, "the image is not the manifest's"},
+		{"deploy-create-edit-annotation", deployment, "", kubectlCreate, kubectlEdit("deployment/web", `{"metadata":{"annotations":{"owner":"team-b"}}}`), drifted, "the manifest says owner: team-a"},
+		{"deploy-csa-label-removed", deployment, "", clientSideApply, label("deployment/web", "tier-"), drifted, "the manifest sets the tier label"},
+		{"deploy-ssa-label-added", deployment, "", serverSideApply, label("deployment/web", "canary=true"), inSync, "a foreign field: informational (issue 4), drift only with --strict"},
+		{"deploy-csa-env-reorder", deployment, "", clientSideApply, jsonPatch("deployment/web", moveHostLast), drifted, "env order matters ($(HOST) in URL expands only when HOST comes first), and an apply puts the manifest's order back"},
+		{"deploy-ssa-env-reorder", deployment, "", serverSideApply, jsonPatch("deployment/web", moveHostLast), drifted, "as above: server-side apply orders shared list entries as the applied config does"},
+		{"deploy-ssa-no-replicas-controller", with(deployment, "  replicas: 3\n", ""), "", serverSideApply, byController("deployment/web", `{"spec":{"replicas":4}}`), inSync, "the manifest leaves replicas to a controller, as with an HPA"},
+		{"deploy-csa-controller-overrides", deployment, "", clientSideApply, byController("deployment/web", `{"spec":{"replicas":6}}`), drifted, "the manifest says 3; a reconcile would take replicas back from my-controller"},
+		{"deploy-ssa-rollout-restart", deployment, "", serverSideApply, restart("deployment/web"), inSync, "restartedAt is a foreign template annotation; a restart changes no desired state"},
+		{"deploy-csa-quantities", deploymentQuantities, "", clientSideApply, noEdit, inSync, "0.5 cpu is 500m, 1024Mi is 1Gi and 1.0 is 1 once parsed"},
+		{"deploy-ssa-quantities", deploymentQuantities, "", serverSideApply, noEdit, inSync, "as above, applied server-side"},
+		{"deploy-ssa-float-replicas", with(deployment, "replicas: 3\n", "replicas: 3.0\n"), "", serverSideApply, noEdit, inSync, "3.0 in YAML is the number 3; JSON has one number type"},
+		{"deploy-csa-deleted", deployment, "", clientSideApply, remove("deployment/web"), missing, "deleted"},
+
+		// StatefulSet
+		{"sts-csa-untouched", statefulSet, "", clientSideApply, noEdit, inSync, "template defaults (claim status Pending, volumeMode) are the server's; 1024Mi is 1Gi"},
+		{"sts-ssa-scale", statefulSet, "", serverSideApply, scale("statefulset/db", 3), drifted, "the manifest says 1 replica"},
+		{"sts-helm4-annotated", statefulSet, "", helm4, annotate("statefulset/db", "backup.example.com/last=2025-01-01"), inSync, "a foreign annotation: informational"},
+
+		// DaemonSet
+		{"ds-csa-untouched", daemonSet, "", clientSideApply, noEdit, inSync, "deprecated.daemonset.template.generation is the server's"},
+		{"ds-ssa-set-image", daemonSet, "", serverSideApply, setImage("daemonset/agent", "agent=fluent/fluent-bit:3.3.0"), drifted, "the image is not the manifest's"},
+		{"ds-create-label-added", daemonSet, "", kubectlCreate, label("daemonset/agent", "team=infra"), inSync, "a foreign label: informational"},
+
+		// Job
+		{"job-csa-untouched", job, "", clientSideApply, noEdit, inSync, "the generated selector and controller-uid labels are the server's"},
+		{"job-helm3-label-removed", job, "", helm3, label("job/migrate", "app-"), drifted, "the manifest sets the app label"},
+		{"job-ssa-deleted", job, "", serverSideApply, remove("job/migrate"), missing, "deleted"},
+
+		// CronJob
+		{"cronjob-csa-untouched", cronJob, "", clientSideApply, noEdit, inSync, "defaults (suspend, concurrencyPolicy, history limits) are the server's"},
+		{"cronjob-ssa-suspended", cronJob, "", serverSideApply, kubectlEdit("cronjob/backup", `{"spec":{"suspend":true}}`), inSync, "suspend is a foreign field the manifest leaves out: informational, drift only with --strict"},
+		{"cronjob-csa-schedule-edit", cronJob, "", clientSideApply, kubectlEdit("cronjob/backup", `{"spec":{"schedule":"0 4 * * *"}}`), drifted, "the manifest says 0 3 * * *"},
+
+		// Service
+		{"svc-clusterip-csa-untouched", service, "", clientSideApply, noEdit, inSync, "clusterIP, ipFamilies and sessionAffinity are allocated or defaulted"},
+		{"svc-clusterip-helm4-untouched", service, "", helm4, noEdit, inSync, "as above, with Helm's bookkeeping"},
+		{"svc-clusterip-csa-float-port", with(service, "port: 80,", "port: 80.0,"), "", clientSideApply, noEdit, inSync, "80.0 is the number 80"},
+		{"svc-nodeport-ssa-untouched", nodePortService, "", serverSideApply, noEdit, inSync, "the allocated nodePort is the server's"},
+		{"svc-nodeport-create-untouched", nodePortService, "", kubectlCreate, noEdit, inSync, "as above, created"},
+		{"svc-nodeport-csa-selector-edit", nodePortService, "", clientSideApply, kubectlEdit("service/web", `{"spec":{"selector":{"app":"other"}}}`), drifted, "the selector is not the manifest's"},
+
+		// Ingress
+		{"ingress-csa-untouched", ingress, "", clientSideApply, noEdit, inSync, "nothing added but status"},
+		{"ingress-ssa-annotation-removed", ingress, "", serverSideApply, annotate("ingress/web", "nginx.ingress.kubernetes.io/rewrite-target-"), drifted, "the manifest sets the annotation"},
+
+		// ConfigMap
+		{"cm-csa-edit", configMap, "", clientSideApply, kubectlEdit("configmap/settings", `{"data":{"log-level":"debug"}}`), drifted, "the manifest says log-level: info"},
+		{"cm-csa-empty-labels", with(configMap, "labels: {app: shop}", "labels: {}\n  annotations: {}"), "", clientSideApply, noEdit, inSync, "labels: {} is no labels; the server stores none"},
+		{"cm-ssa-empty-labels", with(configMap, "labels: {app: shop}", "labels: {}\n  annotations: {}"), "", serverSideApply, noEdit, inSync, "as above, applied server-side"},
+		{"cm-create-label-added", configMap, "", kubectlCreate, label("configmap/settings", "extra=yes"), inSync, "a foreign label: informational"},
+		{"cm-kubedrift-deleted", configMap, "", byKubedrift, remove("configmap/settings"), missing, "deleted"},
+		{"cm-csa-label-dropped-from-manifest", configMap, with(configMap, "app: shop", "app: shop, team: a"), clientSideApply, noEdit, drifted, "the manifest no longer sets team; kubectl apply would remove it (it is in last-applied)"},
+		{"cm-ssa-label-dropped-from-manifest", configMap, with(configMap, "app: shop", "app: shop, team: a"), serverSideApply, noEdit, drifted, "the manifest no longer sets team; the applier owns it and its next apply removes it"},
+		{"cm-kubedrift-label-dropped-from-manifest", configMap, with(configMap, "app: shop", "app: shop, team: a"), byKubedrift, noEdit, drifted, "kubedrift's own apply set team; its next reconcile removes it"},
+
+		// Secret
+		{"secret-data-csa-untouched", secretData, "", clientSideApply, noEdit, inSync, "nothing added"},
+		{"secret-stringdata-csa-untouched", secretStringData, "", clientSideApply, noEdit, inSync, "stringData is write-only: the server folds it into data"},
+		{"secret-stringdata-ssa-untouched", secretStringData, "", serverSideApply, noEdit, inSync, "as above, applied server-side"},
+		{"secret-stringdata-helm3-untouched", secretStringData, "", helm3, noEdit, inSync, "as above, created by Helm"},
+		{"secret-stringdata-create-edit", secretStringData, "", kubectlCreate, kubectlEdit("secret/db", `{"stringData":{"password":"hunter2"}}`), drifted, "the password is not the manifest's"},
+
+		// ServiceAccount
+		{"sa-csa-untouched", serviceAccount, "", clientSideApply, noEdit, inSync, "nothing added"},
+		{"sa-ssa-automount-edit", serviceAccount, "", serverSideApply, kubectlEdit("serviceaccount/app", `{"automountServiceAccountToken":true}`), drifted, "the manifest says false"},
+
+		// Role and RoleBinding
+		{"role-csa-untouched", role, "", clientSideApply, noEdit, inSync, "nothing added"},
+		{"role-ssa-verb-added", role, "", serverSideApply, jsonPatch("role/config-reader", `[{"op":"add","path":"/rules/0/verbs/-","value":"delete"}]`), drifted, "the live role grants more than the manifest"},
+		{"rolebinding-csa-untouched", roleBinding, "", clientSideApply, noEdit, inSync, "nothing added"},
+		{"rolebinding-helm4-subject-added", roleBinding, "", helm4, jsonPatch("rolebinding/config-reader", `[{"op":"add","path":"/subjects/-","value":{"kind":"User","name":"mallory","apiGroup":"rbac.authorization.k8s.io"}}]`), drifted, "the live binding grants a subject the manifest does not"},
+
+		// ClusterRole
+		{"clusterrole-ssa-untouched", clusterRole, "", serverSideApply, noEdit, inSync, "nothing added"},
+		{"clusterrole-aggregated-csa-untouched", aggregatedClusterRole, "", clientSideApply, noEdit, inSync, "the rules are the aggregation controller's"},
+		{"clusterrole-create-deleted", clusterRole, "", kubectlCreate, remove("clusterrole/NAMESPACE-reader"), missing, "deleted"},
+
+		// PersistentVolumeClaim
+		{"pvc-csa-untouched", pvc, "", clientSideApply, noEdit, inSync, "1024Mi is 1Gi; volumeMode and the pvc-protection finalizer are the server's"},
+		{"pvc-ssa-controller-annotates", pvc, "", serverSideApply, byController("pvc/data", `{"metadata":{"annotations":{"volume.kubernetes.io/selected-node":"node-1"}}}`), inSync, "a controller's annotation the manifest leaves out: informational"},
+
+		// HorizontalPodAutoscaler
+		{"hpa-csa-untouched", hpa, "", clientSideApply, noEdit, inSync, "status and conditions are the HPA controller's"},
+		{"hpa-ssa-max-edit", hpa, "", serverSideApply, kubectlEdit("hpa/web", `{"spec":{"maxReplicas":20}}`), drifted, "the manifest says maxReplicas: 10"},
+
+		// NetworkPolicy
+		{"netpol-csa-untouched", networkPolicy, "", clientSideApply, noEdit, inSync, "policyTypes and protocol are defaulted"},
+		{"netpol-create-port-edit", networkPolicy, "", kubectlCreate, jsonPatch("networkpolicy/web", `[{"op":"replace","path":"/spec/ingress/0/ports/0/port","value":9090}]`), drifted, "the manifest says port 8080"},
+
+		// PodDisruptionBudget
+		{"pdb-ssa-untouched", pdb, "", serverSideApply, noEdit, inSync, "status is the disruption controller's"},
+		{"pdb-csa-edit", pdb, "", clientSideApply, kubectlEdit("pdb/web", `{"spec":{"minAvailable":1}}`), drifted, "the manifest says 50%"},
+
+		// A custom resource
+		{"cr-csa-untouched", cache, "", clientSideApply, noEdit, inSync, "engine and evictionPolicy are defaulted by the CRD's schema"},
+		{"cr-ssa-float-size", with(cache, "size: 3", "size: 3.0"), "", serverSideApply, noEdit, inSync, "3.0 is the integer 3"},
+		{"cr-ssa-edit", cache, "", serverSideApply, kubectlEdit("cache/sessions", `{"spec":{"size":5}}`), drifted, "the manifest says size 3"},
+		{"cr-helm4-status-by-controller", cache, "", helm4, byStatusController("cache/sessions", `{"status":{"ready":true}}`), inSync, "status is the controller's"},
+		{"cr-create-deleted", cache, "", kubectlCreate, remove("cache/sessions"), missing, "deleted"},
+	}
+}
+
+// scenarioRun is what happened to one scenario.
+type scenarioRun struct {
+	scenario
+	ns   string
+	obj  *unstructured.Unstructured // the manifest, parsed
+	file string                     // the manifest checked
+	// appliedFile is what was applied: the manifest, or what it was before
+	// it changed, with Helm's ownership metadata for the Helm stand-ins.
+	appliedFile string
+	// broken says why the scenario could not be set up; it is not judged.
+	broken error
+
+	kubedrift   result
+	verdict     string
+	diff        kubectlDiff
+	diffServer  kubectlDiff
+	checkFailed error
+}
+
+// kubectlDiff is what one kubectl diff printed and returned.
+type kubectlDiff struct {
+	code int
+	out  string
+	err  error // kubectl could not be run at all
+}
+
+// verdict names the exit code: 0 no differences, 1 differences, more an error.
+func (d kubectlDiff) verdict() string {
+	switch {
+	case d.err != nil:
+		return "not run"
+	case d.code == 0:
+		return "no diff"
+	case d.code == 1:
+		return "diff"
+	}
+	return fmt.Sprintf("error (%d)", d.code)
+}
+
+// agrees reports whether kubectl diff's answer matches want.
+func (d kubectlDiff) agrees(want drift.Status) bool {
+	return d.err == nil && (d.code == 0) == (want == drift.InSync) && d.code <= 1
+}
+
+func TestScenarios(t *testing.T) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	// kubectl runs with a kubeconfig file of its own, written once:
+	// cluster.Kubectl rewrites the shared one on every call, which would
+	// race with the kubectl processes that run in parallel here.
+	k := newKubectlRunner(t)
+
+	if _, err := k.run(ctx, "apply", "--server-side", "-f", writeFile(t, "crd.yaml", cacheCRD)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.run(ctx, "wait", "--for=condition=Established", "--timeout=60s", "crd/caches.scenarios.kubedrift.example"); err != nil {
+		t.Fatal(err)
+	}
+
+	cs, err := kubernetes.NewForConfig(cluster.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The settle phase polls many objects at once: client-go's default
+	// limit of 5 requests a second would throttle it.
+	cfg := rest.CopyConfig(cluster.Admin)
+	cfg.QPS, cfg.Burst = 100, 200
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Set up: one namespace per scenario, unique to this run so that
+	// -count=N and the cluster-scoped objects named after it never collide.
+	suffix := fmt.Sprintf("%04x", time.Now().UnixNano()&0xffff)
+	var runs []*scenarioRun
+	for _, sc := range scenarios() {
+		ns := "sc-" + sc.name + "-" + suffix
+		if len(ns) > 63 {
+			t.Fatalf("scenario name %q is too long for a namespace", sc.name)
+		}
+		run := &scenarioRun{scenario: sc, ns: ns}
+		run.obj, err = parseManifest(strings.ReplaceAll(sc.manifest, "NAMESPACE", ns))
+		if err != nil {
+			t.Fatalf("%s: %v", sc.name, err)
+		}
+		applied := sc.applied
+		if applied == "" {
+			applied = sc.manifest
+		}
+		if sc.how == helm3 || sc.how == helm4 {
+			applied, err = withHelmOwnership(applied)
+			if err != nil {
+				t.Fatalf("%s: %v", sc.name, err)
+			}
+		}
+		dir := manifests(t, ns, map[string]string{"manifest.yaml": sc.manifest, "applied.yaml": applied})
+		run.file = filepath.Join(dir, "manifest.yaml")
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx := context.Background()
+			_ = cs.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+			if run.obj.GetNamespace() == "" {
+				_, _ = k.run(ctx, "delete", "--ignore-not-found", "--wait=false", "-f", run.file)
+			}
+		})
+		run.appliedFile = filepath.Join(dir, "applied.yaml")
+		runs = append(runs, run)
+	}
+
+	phase := func(name string, f func(*scenarioRun)) {
+		began := time.Now()
+		eachParallel(runs, func(r *scenarioRun) {
+			if r.broken == nil {
+				f(r)
+			}
+		})
+		t.Logf("%-8s %d scenarios in %v", name, len(runs), time.Since(began).Round(time.Millisecond))
+	}
+
+	phase("apply", func(r *scenarioRun) {
+		if _, err := k.run(ctx, append(r.how.args(), "-f", r.appliedFile)...); err != nil {
+			r.broken = err
+		}
+	})
+	phase("settle", func(r *scenarioRun) { r.broken = settle(ctx, dyn, r.obj) })
+	phase("edit", func(r *scenarioRun) {
+		if r.edit == nil {
+			return
+		}
+		args := make([]string, 0, len(r.edit)+2)
+		for _, a := range r.edit {
+			args = append(args, strings.ReplaceAll(a, "NAMESPACE", r.ns))
+		}
+		if _, err := k.run(ctx, append(args, "-n", r.ns)...); err != nil {
+			r.broken = err
+		}
+	})
+	phase("settle", func(r *scenarioRun) { r.broken = settle(ctx, dyn, r.obj) })
+
+	cacheDirs := make(map[*scenarioRun]string, len(runs))
+	for _, r := range runs {
+		cacheDirs[r] = t.TempDir()
+	}
+	phase("check", func(r *scenarioRun) {
+		r.kubedrift = checkOnce(ctx, k.kubeconfig, cacheDirs[r], r.file)
+		r.verdict, r.checkFailed = verdictOf(r.kubedrift)
+		r.diff = k.diff(ctx, "diff", "-f", r.file)
+		r.diffServer = k.diff(ctx, "diff", "--server-side", "-f", r.file)
+	})
+
+	var agree, agreeDiff, agreeServer, judged int
+	var table strings.Builder
+	fmt.Fprintf(&table, "\n%-42s %-8s  %-9s  %-11s  %s\n", "scenario", "expected", "kubedrift", "kubectl diff", "kubectl diff --server-side")
+	for _, r := range runs {
+		if r.broken != nil {
+			t.Errorf("%s: could not be set up: %v", r.name, r.broken)
+			fmt.Fprintf(&table, "%-42s %-8s  %s\n", r.name, r.want, "(not set up)")
+			continue
+		}
+		judged++
+		mark := func(ok bool) string {
+			if ok {
+				return " "
+			}
+			return "✗"
+		}
+		ok := r.checkFailed == nil && r.verdict == r.want.String()
+		if ok {
+			agree++
+		}
+		if r.diff.agrees(r.want) {
+			agreeDiff++
+		}
+		if r.diffServer.agrees(r.want) {
+			agreeServer++
+		}
+		fmt.Fprintf(&table, "%-42s %-8s %s%-9s %s%-11s  %s%s\n", r.name, r.want,
+			mark(ok), r.verdict, mark(r.diff.agrees(r.want)), r.diff.verdict(),
+			mark(r.diffServer.agrees(r.want)), r.diffServer.verdict())
+
+		switch {
+		case r.checkFailed != nil:
+			t.Errorf("%s: %v\n%v", r.name, r.checkFailed, r.kubedrift)
+		case !ok:
+			t.Errorf("%s: kubedrift says %s, want %s (%s; applied by %s, edit: %v)\n%v\n--- kubectl diff (exit %d)\n%s--- kubectl diff --server-side (exit %d)\n%s",
+				r.name, r.verdict, r.want, r.why, r.how, r.edit, r.kubedrift,
+				r.diff.code, r.diff.out, r.diffServer.code, r.diffServer.out)
+		default:
+			if want := exitCodeOf(r.want); r.kubedrift.code != want {
+				t.Errorf("%s: kubedrift exits %d with the verdict %s, want %d\n%v", r.name, r.kubedrift.code, r.verdict, want, r.kubedrift)
+			}
+		}
+	}
+	if os.Getenv("SCDEBUG") != "" {
+		for _, r := range runs {
+			if r.verdict == "drifted" {
+				t.Logf("KD %s\n%s", r.name, r.kubedrift.stdout)
+			}
+			if false {
+				t.Logf("PEER %s\n--- diff %d\n%s\n--- diff-ss %d\n%s", r.name, r.diff.code, r.diff.out, r.diffServer.code, r.diffServer.out)
+			}
+		}
+	}
+	fmt.Fprintf(&table, "\nexpected verdict given by: kubedrift %d/%d, kubectl diff %d/%d, kubectl diff --server-side %d/%d (✗ marks a wrong verdict)\n",
+		agree, judged, agreeDiff, judged, agreeServer, judged)
+	fmt.Fprintf(&table, "%d scenarios in %v", len(runs), time.Since(start).Round(time.Millisecond))
+	t.Log(table.String())
+}
+
+func exitCodeOf(s drift.Status) int {
+	if s == drift.InSync {
+		return cli.ExitInSync
+	}
+	return cli.ExitDrift
+}
+
+// verdictOf returns the status on the single verdict line of a report on one
+// object.
+func verdictOf(r result) (string, error) {
+	var found []string
+	for line := range strings.Lines(r.stdout) {
+		for _, s := range []drift.Status{drift.InSync, drift.Drifted, drift.Missing, drift.Unmanaged, drift.Error} {
+			if strings.HasPrefix(line, s.String()+" ") {
+				found = append(found, s.String())
+			}
+		}
+	}
+	if len(found) != 1 {
+		return "?", fmt.Errorf("want one verdict line, found %d", len(found))
+	}
+	return found[0], nil
+}
+
+// checkOnce runs kubedrift --check on file, as kubedriftWithKubeconfig does,
+// but safe to call from any goroutine.
+func checkOnce(ctx context.Context, kubeconfig, cacheDir, file string) result {
+	var stdout, stderr strings.Builder
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	code := cli.Main(ctx, "kubedrift", []string{"--kubeconfig", kubeconfig, "--cache-dir", cacheDir, "--check", "-f", file}, streams)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// settle waits until the controllers that write to obj's metadata or spec
+// have done so, so that a check does not race them: the Deployment
+// controller's revision annotation, the workload controllers catching up
+// with a new generation, the aggregation controller's rules. An object that
+// no longer exists has settled.
+func settle(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured) error {
+	gvk := obj.GroupVersionKind()
+	resources := map[string]schema.GroupVersionResource{
+		"Deployment":  {Group: "apps", Version: "v1", Resource: "deployments"},
+		"StatefulSet": {Group: "apps", Version: "v1", Resource: "statefulsets"},
+		"DaemonSet":   {Group: "apps", Version: "v1", Resource: "daemonsets"},
+		"ClusterRole": {Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"},
+	}
+	gvr, ok := resources[gvk.Kind]
+	if !ok || gvr.Group != gvk.Group {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var last *unstructured.Unstructured
+	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		live, err := dyn.Resource(gvr).Namespace(obj.GetNamespace()).Get(ctx, obj.GetName(), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		last = live
+		if gvk.Kind == "ClusterRole" {
+			if _, aggregated := live.Object["aggregationRule"]; !aggregated {
+				return true, nil
+			}
+			rules, _, _ := unstructured.NestedSlice(live.Object, "rules")
+			return len(rules) > 0, nil
+		}
+		observed, _, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration")
+		if observed < live.GetGeneration() {
+			return false, nil
+		}
+		if gvk.Kind == "Deployment" {
+			return live.GetAnnotations()["deployment.kubernetes.io/revision"] != "", nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		b, _ := yaml.Marshal(last)
+		return fmt.Errorf("wait for the controllers to settle %s %s/%s: %w\n%s", gvk.Kind, obj.GetNamespace(), obj.GetName(), err, b)
+	}
+	return nil
+}
+
+// eachParallel calls f for every run, a few at a time: kubectl processes
+// and the control plane share two cores.
+func eachParallel(runs []*scenarioRun, f func(*scenarioRun)) {
+	const workers = 6
+	jobs := make(chan *scenarioRun)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for r := range jobs {
+				f(r)
+			}
+		})
+	}
+	for _, r := range runs {
+		jobs <- r
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func parseManifest(manifest string) (*unstructured.Unstructured, error) {
+	obj := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(manifest), &obj.Object); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// withHelmOwnership adds what Helm writes to every object it installs and
+// the chart's rendered manifest does not carry.
+func withHelmOwnership(manifest string) (string, error) {
+	obj, err := parseManifest(manifest)
+	if err != nil {
+		return "", err
+	}
+	labels := obj.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels["app.kubernetes.io/managed-by"] = "Helm"
+	obj.SetLabels(labels)
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations["meta.helm.sh/release-name"] = "shop"
+	annotations["meta.helm.sh/release-namespace"] = "NAMESPACE"
+	obj.SetAnnotations(annotations)
+	b, err := yaml.Marshal(obj.Object)
+	return string(b), err
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// kubectlRunner runs bin/kubectl as the admin user from any goroutine.
+type kubectlRunner struct {
+	path, kubeconfig, cacheDir string
+}
+
+func newKubectlRunner(t *testing.T) *kubectlRunner {
+	t.Helper()
+	bin, err := testcluster.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := cluster.Kubeconfig(testcluster.AdminUser, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kubectlRunner{
+		path:       filepath.Join(bin, "kubectl"),
+		kubeconfig: writeFile(t, "kubeconfig", string(kc)),
+		cacheDir:   t.TempDir(),
+	}
+}
+
+func (k *kubectlRunner) command(ctx context.Context, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, k.path, append([]string{"--kubeconfig=" + k.kubeconfig, "--cache-dir=" + k.cacheDir}, args...)...)
+}
+
+// run runs kubectl and returns its output; the error carries it too.
+func (k *kubectlRunner) run(ctx context.Context, args ...string) (string, error) {
+	out, err := k.command(ctx, args...).CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// diff runs a kubectl diff, whose exit code is its verdict.
+func (k *kubectlRunner) diff(ctx context.Context, args ...string) kubectlDiff {
+	out, err := k.command(ctx, args...).CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return kubectlDiff{code: 0, out: string(out)}
+	case errors.As(err, &exit):
+		return kubectlDiff{code: exit.ExitCode(), out: string(out)}
+	}
+	return kubectlDiff{code: -1, out: string(out), err: err}
+}
