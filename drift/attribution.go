@@ -78,7 +78,7 @@ func readOwners(entries []metav1.ManagedFieldsEntry) []owner {
 			continue
 		}
 		set := &fieldpath.Set{}
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 			continue
 		}
 		if e.Subresource == "status" {

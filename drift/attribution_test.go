@@ -318,7 +318,7 @@ func TestAttributeShared(t *testing.T) {
 			Operation:  metav1.ManagedFieldsOperationType(operation),
 			APIVersion: "v1",
 			FieldsType: "FieldsV1",
-			FieldsV1:   &metav1.FieldsV1{Raw: []byte(`{"f:data":{".":{},"f:level":{}}}`)},
+			FieldsV1:   metav1.NewFieldsV1(`{"f:data":{".":{},"f:level":{}}}`),
 		}
 		if hhmm != "" {
 			e.Time = &metav1.Time{Time: attrTime(hhmm)}
@@ -361,8 +361,8 @@ func TestAttributeShared(t *testing.T) {
 		{
 			"unreadable entries are skipped",
 			[]metav1.ManagedFieldsEntry{
-				{Manager: "broken", Operation: "Update", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":`)}},
-				{Manager: "future", Operation: "Update", FieldsType: "FieldsV2", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:level":{}}}`)}},
+				{Manager: "broken", Operation: "Update", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:data":`)},
+				{Manager: "future", Operation: "Update", FieldsType: "FieldsV2", FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:level":{}}}`)},
 				{Manager: "empty", Operation: "Update", FieldsType: "FieldsV1"},
 				entry("kubedrift", "Apply", "09:00"),
 			},

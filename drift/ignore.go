@@ -459,7 +459,7 @@ func ignoreOwnedFields(entries []metav1.ManagedFieldsEntry, managers []string) *
 			continue
 		}
 		var set fieldpath.Set
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 			// The API server wrote it, so this does not happen; an entry
 			// that cannot be read owns nothing we can name.
 			continue

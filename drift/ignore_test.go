@@ -831,7 +831,7 @@ spec:
 			rule: "managers: [kube-controller-manager]",
 			managedFields: []metav1.ManagedFieldsEntry{{
 				Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status",
-				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{"f:replicas":{}},"f:status":{"f:replicas":{}}}`)},
+				FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:replicas":{}},"f:status":{"f:replicas":{}}}`),
 			}},
 			afterLive: cut(ignoreDeployment, replicas5),
 			afterWant: cut(ignoreManifest, replicas3),
@@ -842,7 +842,7 @@ spec:
 			rule: "managers: [kubectl]",
 			managedFields: append(ignoreEntries(t, ignoreManagedFields), metav1.ManagedFieldsEntry{
 				Manager: "kubectl", Operation: metav1.ManagedFieldsOperationUpdate,
-				FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:metadata":{"f:labels":`)},
+				FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:labels":`),
 			}),
 			afterLive: cut(ignoreDeployment, replicas5),
 			afterWant: cut(ignoreManifest, replicas3),
@@ -1058,7 +1058,7 @@ spec:
 	}
 	managedFields := live.GetManagedFields()
 	for _, e := range managedFields {
-		t.Logf("manager %q operation %s subresource %q: %s", e.Manager, e.Operation, e.Subresource, e.FieldsV1.Raw)
+		t.Logf("manager %q operation %s subresource %q: %s", e.Manager, e.Operation, e.Subresource, e.FieldsV1.GetRawString())
 	}
 	baseLive, baseWant := stripped(live), stripped(want)
 	if n, _, _ := unstructured.NestedInt64(baseLive.Object, "spec", "replicas"); n != 3 {
