@@ -120,17 +120,18 @@ func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 	}
 }
 
-// DryRunApply sends obj as a forced server-side apply with dry run, and returns
-// what the object would be after a real apply: defaults, admission and other
-// managers' fields included. Nothing is written.
-func (c *Client) DryRunApply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+// DryRunApply sends obj as a forced server-side apply by fieldManager with
+// dry run, and returns what the object would be after a real apply:
+// defaults, admission and other managers' fields included. Nothing is
+// written.
+func (c *Client) DryRunApply(ctx context.Context, obj *unstructured.Unstructured, fieldManager string) (*unstructured.Unstructured, error) {
 	ri, err := c.resource(obj.GroupVersionKind(), obj.GetNamespace())
 	if err != nil {
 		return nil, err
 	}
 	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{
 		DryRun:       []string{metav1.DryRunAll},
-		FieldManager: FieldManager,
+		FieldManager: fieldManager,
 		Force:        true,
 	})
 }

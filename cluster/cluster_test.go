@@ -164,7 +164,7 @@ func TestDryRunApplyWritesNothing(t *testing.T) {
 kind: ConfigMap
 metadata: {name: dry, namespace: default}
 data: {k: desired}
-`))
+`), cluster.FieldManager)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ data: {k: desired}
 	created, err := c.DryRunApply(ctx, object(t, `apiVersion: v1
 kind: ConfigMap
 metadata: {name: dry-new, namespace: default}
-`))
+`), cluster.FieldManager)
 	if err != nil || created.GetName() != "dry-new" {
 		t.Fatalf("dry run of a new object = %v, %v", created, err)
 	}

@@ -33,9 +33,9 @@ type LiveReader interface {
 
 // DryRunner answers what an object would look like after a reconcile.
 type DryRunner interface {
-	// DryRunApply sends obj as a forced server-side apply with dry run and
-	// returns the object the server would store.
-	DryRunApply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error)
+	// DryRunApply sends obj as a forced server-side apply by fieldManager,
+	// with dry run, and returns the object the server would store.
+	DryRunApply(ctx context.Context, obj *unstructured.Unstructured, fieldManager string) (*unstructured.Unstructured, error)
 }
 
 // Options tune an Engine.
@@ -299,7 +299,8 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 	}
 	live := state.obj
 
-	want, err := e.dryRun.DryRunApply(ctx, obj)
+	manager := applier(live, obj)
+	want, err := e.dryRun.DryRunApply(ctx, withBookkeeping(obj, live), manager)
 	if err != nil {
 		if ns := obj.GetNamespace(); live == nil && ns != "" && apierrors.IsNotFound(err) {
 			// The object's namespace is missing too; the dry run cannot
@@ -317,6 +318,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 
 	r.Live, r.Want = stripped(live), stripped(want)
 	if live != nil {
+		dropClientSideDeletions(r.Want, obj, live)
 		r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, live.GetManagedFields())
 	}
 	if !e.opts.ShowSecrets {

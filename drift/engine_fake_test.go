@@ -150,7 +150,7 @@ func (f *fakeCluster) endRead() {
 	f.mu.Unlock()
 }
 
-func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
 	f.mu.Lock()
 	f.dryRuns = append(f.dryRuns, obj.DeepCopy())
 	f.mu.Unlock()
@@ -178,7 +178,7 @@ func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstruc
 	out.SetCreationTimestamp(live.GetCreationTimestamp())
 	out.SetGeneration(live.GetGeneration() + 1)
 	out.SetManagedFields(append(live.GetManagedFields(), metav1.ManagedFieldsEntry{
-		Manager: "kubedrift", Operation: metav1.ManagedFieldsOperationApply, APIVersion: obj.GetAPIVersion(),
+		Manager: manager, Operation: metav1.ManagedFieldsOperationApply, APIVersion: obj.GetAPIVersion(),
 	}))
 	if status, ok := live.Object["status"]; ok {
 		out.Object["status"] = status

@@ -1,0 +1,138 @@
+package drift
+
+import (
+	"encoding/json"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// What the next apply of a manifest removes depends on who applied it
+// before: an apply takes away only the fields that its own field manager set
+// last time and no longer sets. A dry run by kubedrift's own manager would
+// keep a label that the manifest dropped but kubectl or Helm once applied,
+// and call the object in sync where that applier's next apply would change
+// it. So the dry run stands for the manifest's applier, and for kubectl's
+// client-side apply, which keeps its record in an annotation instead, the
+// same deletions are made from the answer.
+
+// applier returns the field manager to dry-run as: the one manager that
+// applied the live object server-side and owns some of what desired sets,
+// unless kubedrift did; kubedrift otherwise. Owning some of desired's fields
+// tells the manifest's applier from a controller that applies fields of its
+// own (the ClusterRole aggregation controller applies rules).
+func applier(live, desired *unstructured.Unstructured) string {
+	if live == nil {
+		return fieldManager
+	}
+	found := ""
+	for _, e := range live.GetManagedFields() {
+		if e.Operation != "Apply" || e.Subresource != "" || e.FieldsV1 == nil || !ownsSomeOf(e.FieldsV1.GetRawBytes(), desired.Object) {
+			continue
+		}
+		if e.Manager == fieldManager || (found != "" && found != e.Manager) {
+			return fieldManager
+		}
+		found = e.Manager
+	}
+	if found == "" {
+		return fieldManager
+	}
+	return found
+}
+
+// ownsSomeOf reports whether a managedFields entry's fields (FieldsV1 JSON)
+// include a top-level field of desired, or one of its labels or
+// annotations; the name and namespace every entry shares do not count.
+func ownsSomeOf(fieldsV1 []byte, desired map[string]any) bool {
+	var owned map[string]any
+	if err := json.Unmarshal(fieldsV1, &owned); err != nil {
+		return false
+	}
+	for k := range desired {
+		if k != "apiVersion" && k != "kind" && k != "metadata" && owned["f:"+k] != nil {
+			return true
+		}
+	}
+	meta, _ := owned["f:metadata"].(map[string]any)
+	desiredMeta, _ := desired["metadata"].(map[string]any)
+	for _, field := range []string{"labels", "annotations"} {
+		ownedKeys, _ := meta["f:"+field].(map[string]any)
+		desiredKeys, _ := desiredMeta[field].(map[string]any)
+		for k := range desiredKeys {
+			if ownedKeys["f:"+k] != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withBookkeeping returns obj with the bookkeeping Helm puts on every object
+// it installs, beside what its chart renders (the managed-by label and the
+// release annotations), where live carries it and obj does not: a dry run as
+// Helm's manager must not take it away for not being in the chart.
+func withBookkeeping(obj, live *unstructured.Unstructured) *unstructured.Unstructured {
+	if live == nil {
+		return obj
+	}
+	out := obj
+	for _, f := range []struct {
+		keys []string
+		get  func(*unstructured.Unstructured) map[string]string
+		set  func(*unstructured.Unstructured, map[string]string)
+	}{
+		{[]string{"app.kubernetes.io/managed-by"}, (*unstructured.Unstructured).GetLabels, (*unstructured.Unstructured).SetLabels},
+		{[]string{"meta.helm.sh/release-name", "meta.helm.sh/release-namespace"}, (*unstructured.Unstructured).GetAnnotations, (*unstructured.Unstructured).SetAnnotations},
+	} {
+		for _, k := range f.keys {
+			v, inLive := f.get(live)[k]
+			if _, inObj := f.get(out)[k]; !inLive || inObj {
+				continue
+			}
+			if out == obj {
+				out = obj.DeepCopy()
+			}
+			m := f.get(out)
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[k] = v
+			f.set(out, m)
+		}
+	}
+	return out
+}
+
+// dropClientSideDeletions removes from want the map fields that kubectl's
+// client-side apply recorded in live's last-applied annotation and that the
+// manifest desired no longer sets: kubectl's next apply deletes them. Lists
+// are left to the dry run.
+func dropClientSideDeletions(want, desired, live *unstructured.Unstructured) {
+	note, ok := live.GetAnnotations()[lastAppliedAnnotation]
+	if !ok || want == nil {
+		return
+	}
+	var applied map[string]any
+	if err := json.Unmarshal([]byte(note), &applied); err != nil {
+		return
+	}
+	dropDeleted(want.Object, applied, desired.Object)
+}
+
+// dropDeleted removes from want each field of applied that desired lacks.
+// Maps are followed down to their keys, so that a map kubectl recorded empty
+// (it records "annotations": {} beside its own annotation) deletes nothing.
+func dropDeleted(want, applied, desired map[string]any) {
+	for k, a := range applied {
+		d, inDesired := desired[k]
+		am, appliedMap := a.(map[string]any)
+		if !inDesired && !appliedMap {
+			delete(want, k)
+			continue
+		}
+		dm, _ := d.(map[string]any)
+		if wm, ok := want[k].(map[string]any); ok && appliedMap {
+			dropDeleted(wm, am, dm)
+		}
+	}
+}
