@@ -722,9 +722,8 @@ func TestScenarios(t *testing.T) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	// kubectl runs with a kubeconfig file of its own, written once:
-	// cluster.Kubectl rewrites the shared one on every call, which would
-	// race with the kubectl processes that run in parallel here.
+	// kubectl runs with a discovery cache of its own, so that the kubectl
+	// processes that run in parallel here share nothing else.
 	k := newKubectlRunner(t)
 
 	if _, err := k.run(ctx, "apply", "--server-side", "-f", writeFile(t, "crd.yaml", cacheCRD)); err != nil {
@@ -1046,13 +1045,13 @@ func newKubectlRunner(t *testing.T) *kubectlRunner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kc, err := cluster.Kubeconfig(testcluster.AdminUser, "")
+	kubeconfig, err := cluster.KubeconfigFile(testcluster.AdminUser)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &kubectlRunner{
 		path:       filepath.Join(bin, "kubectl"),
-		kubeconfig: writeFile(t, "kubeconfig", string(kc)),
+		kubeconfig: kubeconfig,
 		cacheDir:   t.TempDir(),
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubedrift/kubedrift/internal/testcluster"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -385,17 +384,8 @@ func TestAttributeShared(t *testing.T) {
 func TestAttributionRealCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	kubectl := func(args ...string) {
-		t.Helper()
-		if _, err := testCluster.Kubectl(ctx, testcluster.AdminUser, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const ns = "drift-attribution-real"
-	kubectl("create", "namespace", ns)
-	t.Cleanup(func() {
-		_, _ = testCluster.Kubectl(context.Background(), testcluster.AdminUser, "delete", "namespace", ns, "--wait=false")
-	})
+	kubectl := realNamespace(t, ctx, ns)
 	manifest := `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: ` + ns + `, labels: {app: web}}

@@ -50,13 +50,15 @@ type Cluster struct {
 	// Admin and ReadOnly are configs for AdminUser and ReadOnlyUser.
 	Admin, ReadOnly *rest.Config
 
-	env     *envtest.Environment
-	users   map[string]*envtest.AuthenticatedUser
-	bin     string
-	dir     string
-	kcm     *exec.Cmd
-	kcmDone chan error
-	kcmLog  *os.File
+	env   *envtest.Environment
+	users map[string]*envtest.AuthenticatedUser
+	// kubeconfigs are the users' kubeconfig files, by user.
+	kubeconfigs map[string]string
+	bin         string
+	dir         string
+	kcm         *exec.Cmd
+	kcmDone     chan error
+	kcmLog      *os.File
 	// envStarted is set once etcd and kube-apiserver run.
 	envStarted bool
 }
@@ -138,6 +140,9 @@ func Start() (c *Cluster, err error) {
 	if _, err := c.addUser(ControllerManagerUser, "system:masters"); err != nil {
 		return nil, err
 	}
+	if err := c.writeKubeconfigs(); err != nil {
+		return nil, err
+	}
 	c.Admin, c.ReadOnly = admin.Config(), reader.Config()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -183,12 +188,30 @@ func (c *Cluster) Kubeconfig(user, namespace string) ([]byte, error) {
 // KubeconfigFile writes the kubeconfig of user into the cluster's directory,
 // which Stop removes, and returns its path.
 func (c *Cluster) KubeconfigFile(user string) (string, error) {
-	kc, err := c.Kubeconfig(user, "")
-	if err != nil {
-		return "", err
+	path, ok := c.kubeconfigs[user]
+	if !ok {
+		return "", fmt.Errorf("no user %q in the test cluster", user)
 	}
-	path := filepath.Join(c.dir, strings.ReplaceAll(user, ":", "-")+".kubeconfig")
-	return path, os.WriteFile(path, kc, 0o600)
+	return path, nil
+}
+
+// writeKubeconfigs writes each user's kubeconfig once, at start: a file
+// rewritten for every kubectl call could be read half-written by a kubectl
+// running beside it.
+func (c *Cluster) writeKubeconfigs() error {
+	c.kubeconfigs = make(map[string]string, len(c.users))
+	for user := range c.users {
+		kc, err := c.Kubeconfig(user, "")
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(c.dir, strings.ReplaceAll(user, ":", "-")+".kubeconfig")
+		if err := os.WriteFile(path, kc, 0o600); err != nil {
+			return err
+		}
+		c.kubeconfigs[user] = path
+	}
+	return nil
 }
 
 // Kubectl runs the kubectl built beside the cluster as user, the way a person
