@@ -41,6 +41,8 @@ type Client struct {
 
 	mu             sync.Mutex
 	lastRediscover time.Time
+
+	schemas schemas
 }
 
 // New returns a client for the cluster cfg points at. Discovery is cached in
