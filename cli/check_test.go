@@ -315,8 +315,10 @@ func TestCheckReadOnlyUser(t *testing.T) {
 	ns := namespace(t)
 	dir := manifests(t, ns, map[string]string{"app.yaml": app})
 	deploy(t, ns, dir, "apply")
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
 
-	r := kubedrift(t, testcluster.ReadOnlyUser, ns, "--check", "-f", dir)
+	// Server mode needs the dry run, which the user may not send.
+	r := kubedrift(t, testcluster.ReadOnlyUser, ns, "--check", "--mode=server", "-f", dir)
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r,
 		`needs "patch" permission`,
@@ -326,6 +328,19 @@ func TestCheckReadOnlyUser(t *testing.T) {
 	)
 	if strings.Count(r.stdout, "Forbidden: ") != 4 {
 		t.Errorf("want 4 Forbidden verdicts\n%v", r)
+	}
+
+	// Auto mode, the default, judges those objects offline instead, and
+	// says so for each.
+	r = kubedrift(t, testcluster.ReadOnlyUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r,
+		"drifted   Deployment.apps "+ns+"/web",
+		"spec.replicas: 5 -> 3",
+		"4 objects: 3 in sync, 1 drifted, 0 missing, 0 errors",
+	)
+	if n := strings.Count(r.stdout, "(judged offline: the dry run is forbidden)"); n != 4 {
+		t.Errorf("%d objects say they were judged offline, want 4\n%v", n, r)
 	}
 }
 
@@ -353,62 +368,85 @@ func TestCheckMasksSecrets(t *testing.T) {
 	deploy(t, ns, dir, "apply")
 	kubectl(t, "patch", "secret/db", "-n", ns, "-p", `{"stringData":{"password":"hunter2"}}`)
 
-	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
-	assertCode(t, r, cli.ExitDrift)
-	assertContains(t, r, "drifted   Secret "+ns+"/db", "-  password: '*** (7 bytes, before)'", "+  password: '*** (28 bytes, after)'")
-	for _, secret := range []string{"hunter2", "correct-horse-battery-staple"} {
-		for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))} {
-			if strings.Contains(r.stdout+r.stderr, form) {
-				t.Errorf("output shows the secret value %q\n%v", form, r)
+	for _, mode := range []string{"server", "offline"} {
+		r := kubedrift(t, testcluster.AdminUser, ns, "--check", "--mode="+mode, "-f", dir)
+		assertCode(t, r, cli.ExitDrift)
+		assertContains(t, r, "drifted   Secret "+ns+"/db", "-  password: '*** (7 bytes, before)'", "+  password: '*** (28 bytes, after)'")
+		for _, secret := range []string{"hunter2", "correct-horse-battery-staple"} {
+			for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte(secret))} {
+				if strings.Contains(r.stdout+r.stderr, form) {
+					t.Errorf("--mode=%s: output shows the secret value %q\n%v", mode, form, r)
+				}
 			}
 		}
 	}
 
-	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "--show-secrets", "-f", dir)
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "--show-secrets", "-f", dir)
 	assertContains(t, r, base64.StdEncoding.EncodeToString([]byte("hunter2")))
 }
 
+// TestCheckWritesNothing proves from the API server's audit log that a check
+// sends no write: in server mode nothing but reads and dry runs, in offline
+// mode nothing but reads.
 func TestCheckWritesNothing(t *testing.T) {
-	ns := namespace(t)
-	dir := manifests(t, ns, map[string]string{"app.yaml": app})
-	deploy(t, ns, dir, "apply")
-	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
-	kubectl(t, "delete", "configmap/settings", "-n", ns)
-	before, err := cluster.AuditEvents()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
-	assertCode(t, r, cli.ExitDrift)
-
-	// Every request the check made in the namespace was a read or a dry run,
-	// and the dry runs did happen: the audit log shows each of them.
-	var dryRuns int
-	deadline := time.Now().Add(10 * time.Second)
-	for dryRuns < 4 && time.Now().Before(deadline) {
-		events, err := cluster.AuditEvents()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dryRuns = 0
-		for _, e := range events[len(before):] {
-			if e.User.Username != testcluster.AdminUser || e.ObjectRef.Namespace != ns {
-				continue
+	for _, tt := range []struct {
+		mode    string
+		dryRuns int // the dry runs the check must send: one per object
+	}{
+		{"server", 4},
+		{"offline", 0},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			ns := namespace(t)
+			dir := manifests(t, ns, map[string]string{"app.yaml": app})
+			deploy(t, ns, dir, "apply")
+			kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+			kubectl(t, "delete", "configmap/settings", "-n", ns)
+			before, err := cluster.AuditEvents()
+			if err != nil {
+				t.Fatal(err)
 			}
-			switch {
-			case e.DryRun():
-				dryRuns++
-			case !e.ReadOnly():
-				t.Fatalf("--check wrote to the cluster: %s %s", e.Verb, e.RequestURI)
-			case e.Verb == "get":
-				t.Errorf("--check read an object alone (%s); live state is read by list", e.RequestURI)
+
+			r := kubedrift(t, testcluster.AdminUser, ns, "--check", "--mode="+tt.mode, "-f", dir)
+			assertCode(t, r, cli.ExitDrift)
+			assertContains(t, r, "drifted   Deployment.apps "+ns+"/web", "missing   ConfigMap "+ns+"/settings")
+
+			// Every request the check made in the namespace was a read or
+			// a dry run. The log is read until it shows the check's lists
+			// and dry runs, so that a request still being written is not
+			// missed.
+			var lists, dryRuns int
+			deadline := time.Now().Add(10 * time.Second)
+			for (lists < 4 || dryRuns < tt.dryRuns) && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				events, err := cluster.AuditEvents()
+				if err != nil {
+					t.Fatal(err)
+				}
+				lists, dryRuns = 0, 0
+				for _, e := range events[len(before):] {
+					if e.User.Username != testcluster.AdminUser || e.ObjectRef.Namespace != ns {
+						continue
+					}
+					switch {
+					case e.DryRun():
+						dryRuns++
+					case !e.ReadOnly():
+						t.Fatalf("--check wrote to the cluster: %s %s", e.Verb, e.RequestURI)
+					case e.Verb == "get":
+						t.Errorf("--check read an object alone (%s); live state is read by list", e.RequestURI)
+					case e.Verb == "list":
+						lists++
+					}
+				}
 			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if dryRuns < 4 {
-		t.Errorf("audit log shows %d dry runs in %s, want one per object (4)", dryRuns, ns)
+			if lists < 4 {
+				t.Errorf("audit log shows %d lists in %s, want one per kind (4)", lists, ns)
+			}
+			if dryRuns != tt.dryRuns {
+				t.Errorf("audit log shows %d dry runs in %s, want %d", dryRuns, ns, tt.dryRuns)
+			}
+		})
 	}
 }
 

@@ -42,11 +42,26 @@ const longHelp = `kubedrift compares the desired state of a cluster, as manifest
 a Helm chart or a deployed Helm release describe it, with the live objects, and
 shows what has drifted.
 
-Each object is judged by a server-side apply dry run: the API server answers
-what the object would look like if the manifest were applied now, with every
-default and admission webhook, and kubedrift compares that with the live
-object. Nothing is written to the cluster. The dry run needs "get" and "patch"
-permission on each object.
+Each object is judged in one of two ways (--mode):
+
+  server   a server-side apply dry run: the API server answers what the object
+           would look like if the manifest were applied now, with every default
+           and admission webhook, and kubedrift compares that with the live
+           object. Needs "patch" permission (and "create" for missing objects).
+  offline  read only: kubedrift merges the manifest into the live object itself,
+           as server-side apply would, and normalises what the server would
+           change (0.5 and 500m, Secret stringData, empty and absent fields,
+           known defaults). Needs "get" and "list" only; cannot see what a
+           mutating webhook would add.
+  auto     (default) server, and offline for each object whose dry run is
+           forbidden; the report says which objects were judged offline.
+
+Nothing is written to the cluster in any mode.
+
+Fields that someone other than the manifest's applier set and the manifest
+does not mention (a label added by hand, a CronJob suspended with kubectl
+patch) are listed as foreign fields. A reconcile leaves them be, so they are
+not drift unless --strict.
 
 Secret values are never printed: a changed value shows only its length, as
 "*** (7 bytes, before)" and "*** (28 bytes, after)".
@@ -90,6 +105,10 @@ type Options struct {
 	Selector string
 	// Prune counts unmanaged objects as drift.
 	Prune bool
+	// Mode is how objects are judged (--mode): server, offline or auto.
+	Mode string
+	// Strict counts foreign fields as drift.
+	Strict bool
 	// Config is the ignore rule file (--config); empty means
 	// .kubedrift.yaml found from the first manifest's directory upward.
 	Config string
@@ -137,6 +156,8 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
 	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
 	f.StringVar(&o.Config, "config", "", "ignore rules file (default: .kubedrift.yaml in the first manifest's directory or above)")
+	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
+	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
@@ -160,6 +181,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1, not %d", o.Concurrency)
+	}
+	if _, err := drift.ParseMode(o.Mode); err != nil {
+		return fmt.Errorf("--mode: %w", err)
 	}
 	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases) == 0 && o.Chart.Path == "" {
 		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm or a deployed release with --release")
@@ -203,7 +227,10 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
 	engine := drift.NewEngine(client, client, drift.Options{
+		Mode:             mode,
+		Strict:           o.Strict,
 		Ignore:           ignore,
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,

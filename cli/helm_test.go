@@ -217,7 +217,18 @@ func TestHelmReleaseReadOnlyUser(t *testing.T) {
 	ns := namespace(t)
 	helmInstall(t, ns, "shop", helmValues(t, nil))
 
+	// Auto mode, the default, judges offline what it may not dry-run.
 	r := kubedrift(t, testcluster.ReadOnlyUser, "default", "--check", "--release", "shop", "-n", ns)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r,
+		"in sync   Deployment.apps "+ns+"/shop-web ",
+		"5 objects: 5 in sync, 0 drifted, 0 missing, 0 errors",
+	)
+	if n := strings.Count(r.stdout, "(judged offline: the dry run is forbidden)"); n != 5 {
+		t.Errorf("%d objects say they were judged offline, want 5\n%v", n, r)
+	}
+
+	r = kubedrift(t, testcluster.ReadOnlyUser, "default", "--check", "--mode=server", "--release", "shop", "-n", ns)
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r,
 		"error     Deployment.apps "+ns+"/shop-web ",

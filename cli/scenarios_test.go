@@ -38,8 +38,13 @@ import (
 // file, and prints the three side by side, so that where kubedrift is right
 // and the peer is not (or the other way round) is visible in the test log.
 //
-// Only the server mode exists so far; the expectations are the ones a person
-// has, whatever the mode.
+// Every scenario is checked in both modes, server and offline, against the
+// same expectation: a person's verdict does not depend on how kubedrift
+// reached it. Where offline mode cannot know what the server knows, the
+// scenario is listed in offlineBlind with the reason. Scenarios whose edit
+// leaves a foreign field are listed in foreignIn with the field kubedrift
+// must name, and are checked once more with --strict, which makes them
+// drifted.
 
 // applyMethod is how a scenario's object was put into the cluster.
 type applyMethod int
@@ -564,6 +569,8 @@ func scenarios() []scenario {
 		{"deploy-ssa-rollout-restart", deployment, "", serverSideApply, restart("deployment/web"), inSync, "restartedAt is a foreign template annotation; a restart changes no desired state"},
 		{"deploy-csa-quantities", deploymentQuantities, "", clientSideApply, untouched(), inSync, "0.5 cpu is 500m, 1024Mi is 1Gi and 1.0 is 1 once parsed"},
 		{"deploy-ssa-quantities", deploymentQuantities, "", serverSideApply, untouched(), inSync, "as above, applied server-side"},
+		{"deploy-csa-quantities-edited", deploymentQuantities, "", clientSideApply, kubectlDoes("set", "resources", "deployment/web", "--requests=cpu=200m"), drifted, "200m is not 0.5: normalising quantities must not hide a change"},
+		{"deploy-ssa-sidecar-added", deployment, "", serverSideApply, jsonPatch("deployment/web", `[{"op":"add","path":"/spec/template/spec/containers/-","value":{"name":"proxy","image":"envoyproxy/envoy:v1.32.0"}}]`), inSync, "a container someone else added is a foreign field: a reconcile keeps it"},
 		// replicas: 3.0 is valid: YAML and JSON have one number type, and
 		// kubectl, like kubedrift, sends it as 3.
 		{"deploy-ssa-float-replicas", with(deployment, "replicas: 3\n", "replicas: 3.0\n"), "", serverSideApply, untouched(), inSync, "3.0 in YAML is the number 3"},
@@ -598,6 +605,8 @@ func scenarios() []scenario {
 		{"svc-clusterip-csa-untouched", service, "", clientSideApply, untouched(), inSync, "clusterIP, ipFamilies and sessionAffinity are allocated or defaulted"},
 		{"svc-clusterip-helm4-untouched", service, "", helm4, untouched(), inSync, "as above, with Helm's bookkeeping"},
 		{"svc-clusterip-csa-float-port", with(service, "port: 80,", "port: 80.0,"), "", clientSideApply, untouched(), inSync, "80.0 is the number 80"},
+		{"svc-clusterip-ssa-port-added", service, "", serverSideApply, jsonPatch("service/web", `[{"op":"add","path":"/spec/ports/-","value":{"name":"metrics","port":9090,"protocol":"TCP","targetPort":9090}}]`), inSync, "a port someone else added is a foreign field: a reconcile keeps it"},
+		{"svc-clusterip-csa-port-edit", service, "", clientSideApply, jsonPatch("service/web", `[{"op":"replace","path":"/spec/ports/0/targetPort","value":9000}]`), drifted, "the manifest says targetPort 8080"},
 		{"svc-nodeport-ssa-untouched", nodePortService, "", serverSideApply, untouched(), inSync, "the allocated nodePort is the server's"},
 		{"svc-nodeport-create-untouched", nodePortService, "", kubectlCreate, untouched(), inSync, "as above, created"},
 		{"svc-nodeport-csa-selector-edit", nodePortService, "", clientSideApply, kubectlEdit("service/web", `{"spec":{"selector":{"app":"other"}}}`), drifted, "the selector is not the manifest's"},
@@ -657,6 +666,7 @@ func scenarios() []scenario {
 
 		// NetworkPolicy
 		{"netpol-csa-untouched", networkPolicy, "", clientSideApply, untouched(), inSync, "policyTypes and protocol are defaulted"},
+		{"netpol-ssa-protocol-edit", networkPolicy, "", serverSideApply, jsonPatch("networkpolicy/web", `[{"op":"replace","path":"/spec/ingress/0/ports/0/protocol","value":"UDP"}]`), drifted, "the manifest's port is TCP, the default; UDP is not"},
 		{"netpol-create-port-edit", networkPolicy, "", kubectlCreate, jsonPatch("networkpolicy/web", `[{"op":"replace","path":"/spec/ingress/0/ports/0/port","value":9090}]`), drifted, "the manifest says port 8080"},
 
 		// PodDisruptionBudget
@@ -672,6 +682,30 @@ func scenarios() []scenario {
 	}
 }
 
+// foreignIn names, for each scenario whose edit sets a field the manifest
+// does not mention, that field as kubedrift must report it.
+var foreignIn = map[string]string{
+	"deploy-ssa-label-added": "metadata.labels.canary",
+	// The manifest leaves replicas to a controller, which sets it: that
+	// is what --strict is for, to say so.
+	"deploy-ssa-no-replicas-controller": "spec.replicas",
+	"deploy-ssa-rollout-restart":        `spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"]`,
+	"sts-helm4-annotated":               `metadata.annotations["backup.example.com/last"]`,
+	"ds-create-label-added":             "metadata.labels.team",
+	"cronjob-ssa-suspended":             "spec.suspend",
+	"cm-create-label-added":             "metadata.labels.extra",
+	"deploy-ssa-sidecar-added":          "spec.template.spec.containers[name=proxy]",
+	"svc-clusterip-ssa-port-added":      "spec.ports[port=9090,protocol=TCP]",
+	"pvc-ssa-controller-annotates":      `metadata.annotations["volume.kubernetes.io/selected-node"]`,
+}
+
+// offlineBlind lists the scenarios in which offline mode cannot give the
+// verdict a person expects, and why.
+var offlineBlind = map[string]string{}
+
+// modes are the modes every scenario is checked in.
+var modes = []drift.Mode{drift.ModeServer, drift.ModeOffline}
+
 // scenarioRun is what happened to one scenario.
 type scenarioRun struct {
 	scenario
@@ -684,11 +718,39 @@ type scenarioRun struct {
 	// broken says why the scenario could not be set up; it is not judged.
 	broken error
 
-	kubedrift   result
-	verdict     string
-	diff        kubectlDiff
-	diffServer  kubectlDiff
-	checkFailed error
+	// checks are kubedrift's reports, one per mode, and strict the report
+	// of a server mode check with --strict, for scenarios in foreignIn.
+	checks     map[drift.Mode]*check
+	strict     *check
+	diff       kubectlDiff
+	diffServer kubectlDiff
+}
+
+// check is one kubedrift --check run on a scenario.
+type check struct {
+	result
+	verdict string
+	err     error // the report has no single verdict line
+}
+
+func runCheck(ctx context.Context, kubeconfig, cacheDir, file string, args ...string) *check {
+	c := &check{result: checkOnce(ctx, kubeconfig, cacheDir, file, args...)}
+	c.verdict, c.err = verdictOf(c.result)
+	return c
+}
+
+// problem says what is wrong with c, as the verdict on a scenario that
+// expects want; "" when nothing is.
+func (c *check) problem(want drift.Status) string {
+	switch {
+	case c.err != nil:
+		return fmt.Sprintf("%v\n%v", c.err, c.result)
+	case c.verdict != want.String():
+		return fmt.Sprintf("kubedrift says %s, want %s\n%v", c.verdict, want, c.result)
+	case c.code != exitCodeOf(want):
+		return fmt.Sprintf("kubedrift exits %d with the verdict %s, want %d\n%v", c.code, c.verdict, exitCodeOf(want), c.result)
+	}
+	return ""
 }
 
 // kubectlDiff is what one kubectl diff printed and returned.
@@ -731,6 +793,15 @@ func TestScenarios(t *testing.T) {
 	}
 	if _, err := k.run(ctx, "wait", "--for=condition=Established", "--timeout=60s", "crd/caches.scenarios.kubedrift.example"); err != nil {
 		t.Fatal(err)
+	}
+	// Offline mode reads the kind's structure from the OpenAPI document,
+	// which the API server publishes a moment after the CRD is established.
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := k.run(ctx, "get", "--raw", "/openapi/v3/apis/scenarios.kubedrift.example/v1")
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("the CRD's OpenAPI schema is not published: %v", err)
 	}
 
 	// The test creates a namespace per scenario and polls many objects at
@@ -831,15 +902,27 @@ func TestScenarios(t *testing.T) {
 		cacheDirs[r] = t.TempDir()
 	}
 	phase("check", func(r *scenarioRun) {
-		r.kubedrift = checkOnce(ctx, k.kubeconfig, cacheDirs[r], r.file)
-		r.verdict, r.checkFailed = verdictOf(r.kubedrift)
+		r.checks = map[drift.Mode]*check{}
+		for _, m := range modes {
+			r.checks[m] = runCheck(ctx, k.kubeconfig, cacheDirs[r], r.file, "--mode="+string(m))
+		}
+		if foreignIn[r.name] != "" {
+			r.strict = runCheck(ctx, k.kubeconfig, cacheDirs[r], r.file, "--mode=server", "--strict")
+		}
 		r.diff = k.diff(ctx, "diff", "-f", r.file)
 		r.diffServer = k.diff(ctx, "diff", "--server-side", "-f", r.file)
 	})
 
-	var agree, agreeDiff, agreeServer, judged int
+	agree := map[drift.Mode]int{}
+	var agreeDiff, agreeServer, judged int
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n%-42s %-8s  %-9s  %-12s  %s\n", "scenario", "expected", "kubedrift", "kubectl diff", "kubectl diff --server-side")
+	fmt.Fprintf(&table, "\n%-42s %-8s  %-9s  %-9s  %-12s  %s\n", "scenario", "expected", "server", "offline", "kubectl diff", "kubectl diff --server-side")
+	mark := func(ok bool) string {
+		if ok {
+			return " "
+		}
+		return "✗"
+	}
 	for _, r := range runs {
 		if r.broken != nil {
 			t.Errorf("%s: could not be set up: %v", r.name, r.broken)
@@ -847,15 +930,23 @@ func TestScenarios(t *testing.T) {
 			continue
 		}
 		judged++
-		mark := func(ok bool) string {
-			if ok {
-				return " "
+		how := fmt.Sprintf("%s; applied by %s, edit: %v", r.why, r.how, r.edit)
+		fmt.Fprintf(&table, "%-42s %-8s ", r.name, r.want)
+		for _, m := range modes {
+			c := r.checks[m]
+			problem := c.problem(r.want)
+			if problem == "" {
+				agree[m]++
 			}
-			return "✗"
-		}
-		ok := r.checkFailed == nil && r.verdict == r.want.String()
-		if ok {
-			agree++
+			fmt.Fprintf(&table, "%s%-9s  ", mark(problem == ""), c.verdict)
+			switch blind := offlineBlind[r.name]; {
+			case problem == "":
+			case m == drift.ModeOffline && blind != "":
+				t.Logf("%s: offline mode is blind here (%s): %s", r.name, blind, problem)
+			default:
+				t.Errorf("%s, --mode=%s: %s (%s)\n--- kubectl diff (exit %d)\n%s--- kubectl diff --server-side (exit %d)\n%s",
+					r.name, m, problem, how, r.diff.code, r.diff.out, r.diffServer.code, r.diffServer.out)
+			}
 		}
 		if r.diff.agrees(r.want) {
 			agreeDiff++
@@ -863,25 +954,24 @@ func TestScenarios(t *testing.T) {
 		if r.diffServer.agrees(r.want) {
 			agreeServer++
 		}
-		fmt.Fprintf(&table, "%-42s %-8s %s%-9s %s%-12s  %s%s\n", r.name, r.want,
-			mark(ok), r.verdict, mark(r.diff.agrees(r.want)), r.diff.verdict(),
+		fmt.Fprintf(&table, "%s%-12s  %s%s\n", mark(r.diff.agrees(r.want)), r.diff.verdict(),
 			mark(r.diffServer.agrees(r.want)), r.diffServer.verdict())
 
-		switch {
-		case r.checkFailed != nil:
-			t.Errorf("%s: %v\n%v", r.name, r.checkFailed, r.kubedrift)
-		case !ok:
-			t.Errorf("%s: kubedrift says %s, want %s (%s; applied by %s, edit: %v)\n%v\n--- kubectl diff (exit %d)\n%s--- kubectl diff --server-side (exit %d)\n%s",
-				r.name, r.verdict, r.want, r.why, r.how, r.edit, r.kubedrift,
-				r.diff.code, r.diff.out, r.diffServer.code, r.diffServer.out)
-		default:
-			if want := exitCodeOf(r.want); r.kubedrift.code != want {
-				t.Errorf("%s: kubedrift exits %d with the verdict %s, want %d\n%v", r.name, r.kubedrift.code, r.verdict, want, r.kubedrift)
+		if field := foreignIn[r.name]; field != "" {
+			for _, c := range append([]*check{r.strict}, r.checks[drift.ModeServer], r.checks[drift.ModeOffline]) {
+				if !strings.Contains(c.stdout, "foreign "+field+":") {
+					t.Errorf("%s: the report names no foreign field %s (%s)\n%v", r.name, field, how, c.result)
+				}
 			}
+			if problem := r.strict.problem(drift.Drifted); problem != "" {
+				t.Errorf("%s, --strict: %s (%s)", r.name, problem, how)
+			}
+		} else if strings.Contains(r.checks[drift.ModeServer].stdout, "foreign ") {
+			t.Errorf("%s: the report names a foreign field where the edit made none (%s)\n%v", r.name, how, r.checks[drift.ModeServer].result)
 		}
 	}
-	fmt.Fprintf(&table, "\nexpected verdict given by: kubedrift %d/%d, kubectl diff %d/%d, kubectl diff --server-side %d/%d (✗ marks a wrong verdict)\n",
-		agree, judged, agreeDiff, judged, agreeServer, judged)
+	fmt.Fprintf(&table, "\nexpected verdict given by: kubedrift --mode=server %d/%d, --mode=offline %d/%d, kubectl diff %d/%d, kubectl diff --server-side %d/%d (✗ marks a wrong verdict)\n",
+		agree[drift.ModeServer], judged, agree[drift.ModeOffline], judged, agreeDiff, judged, agreeServer, judged)
 	fmt.Fprintf(&table, "%d scenarios in %v (%s)", len(runs), time.Since(start).Round(time.Millisecond), strings.Join(phases, ", "))
 	t.Log(table.String())
 }
@@ -910,14 +1000,14 @@ func verdictOf(r result) (string, error) {
 	return found[0], nil
 }
 
-// checkOnce runs kubedrift --check on file, as kubedriftWithKubeconfig does,
-// but safe to call from any goroutine.
-func checkOnce(ctx context.Context, kubeconfig, cacheDir, file string) result {
+// checkOnce runs kubedrift --check on file with args, as
+// kubedriftWithKubeconfig does, but safe to call from any goroutine.
+func checkOnce(ctx context.Context, kubeconfig, cacheDir, file string, args ...string) result {
 	var stdout, stderr strings.Builder
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	code := cli.Main(ctx, "kubedrift", []string{"--kubeconfig", kubeconfig, "--cache-dir", cacheDir, "--check", "-f", file}, streams)
+	code := cli.Main(ctx, "kubedrift", append([]string{"--kubeconfig", kubeconfig, "--cache-dir", cacheDir, "--check", "-f", file}, args...), streams)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

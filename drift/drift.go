@@ -72,9 +72,34 @@ const (
 	ReasonUnknown Reason = "Unknown"
 )
 
-// ModeServer names the comparison that judges an object by a server-side
-// apply dry run.
-const ModeServer = "server"
+// Mode names how objects are judged (see DESIGN.md, "How drift is decided").
+type Mode string
+
+const (
+	// ModeServer judges an object by a server-side apply dry run: the
+	// server's answer includes every default and webhook. It needs "patch"
+	// permission, and "create" for missing objects.
+	ModeServer Mode = "server"
+	// ModeOffline judges an object by reading only: the manifest is merged
+	// into the live object here, as server-side apply would merge it, and
+	// normalised where the server would have changed it.
+	ModeOffline Mode = "offline"
+	// ModeAuto judges by server where the dry run is permitted and offline
+	// where it is forbidden. Results never carry it: each says which of the
+	// two judged it.
+	ModeAuto Mode = "auto"
+)
+
+// ParseMode returns the mode s names; "" is ModeAuto.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeServer, ModeOffline, ModeAuto:
+		return m, nil
+	case "":
+		return ModeAuto, nil
+	}
+	return "", fmt.Errorf("unknown mode %q: want server, offline or auto", s)
+}
 
 // Desired is one object of the desired state.
 type Desired struct {
@@ -90,14 +115,21 @@ type Result struct {
 	Status Status
 	// Origin is the Desired.Origin the object came from.
 	Origin fmt.Stringer
-	// Mode names the comparison that judged the object, such as ModeServer.
-	Mode string
+	// Mode is the comparison that judged the object: ModeServer or
+	// ModeOffline.
+	Mode Mode
 	// Reason and Err explain an Error verdict; both are empty otherwise.
 	Reason Reason
 	Err    error
 	// Changes are the fields of a Drifted object that differ, each with the
 	// manager that last wrote it in the live object.
 	Changes []Change
+	// Foreign are the fields of the live object that the manifest does not
+	// mention and that someone other than the manifest's applier and the
+	// cluster's own controllers set: a label added by hand, a CronJob
+	// suspended with kubectl patch. A reconcile leaves them be, so they are
+	// information, and drift only with Options.Strict.
+	Foreign []ForeignField
 	// Ignored lists, as JSON pointers, the fields that ignore rules took out
 	// of the comparison of this object.
 	Ignored []string

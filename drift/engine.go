@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
@@ -29,6 +30,10 @@ type LiveReader interface {
 	// of a list that failed (a user may be allowed to get but not to list),
 	// so that each object gets its own verdict.
 	Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error)
+	// TypeConverter returns the structure of the kinds of gv, as the
+	// cluster publishes it: offline mode merges a manifest into a live
+	// object by it.
+	TypeConverter(gv schema.GroupVersion) (managedfields.TypeConverter, error)
 }
 
 // DryRunner answers what an object would look like after a reconcile.
@@ -40,6 +45,11 @@ type DryRunner interface {
 
 // Options tune an Engine.
 type Options struct {
+	// Mode is how objects are judged; "" is ModeAuto.
+	Mode Mode
+	// Strict counts foreign fields (see Result.Foreign) as drift: an
+	// object that is otherwise in sync but has some is Drifted.
+	Strict bool
 	// DefaultNamespace is given to namespaced objects whose manifest names no
 	// namespace, as kubectl does with the kubeconfig's or -n namespace.
 	DefaultNamespace string
@@ -73,6 +83,9 @@ func NewEngine(live LiveReader, dryRun DryRunner, opts Options) *Engine {
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
+	if opts.Mode == "" {
+		opts.Mode = ModeAuto
+	}
 	return &Engine{live: live, dryRun: dryRun, opts: opts}
 }
 
@@ -89,7 +102,7 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 
 	for i, d := range desired {
 		obj, err := e.resolve(d.Object)
-		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: ModeServer}
+		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: e.reportedMode()}
 		if namespaced, ok := plan.crdKinds[obj.GroupVersionKind().GroupKind()]; ok && meta.IsNoMatchError(err) {
 			// The kind comes with the desired state: its objects are
 			// missing, not unknown.
@@ -230,7 +243,7 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 
 // unmanaged returns the verdict on a live object that no manifest declares.
 func (e *Engine) unmanaged(gvk schema.GroupVersionKind, live *unstructured.Unstructured) Result {
-	r := Result{Status: Unmanaged, Mode: ModeServer, Live: stripped(live), Note: "no manifest declares it"}
+	r := Result{Status: Unmanaged, Mode: e.reportedMode(), Live: stripped(live), Note: "no manifest declares it"}
 	r.Live.SetGroupVersionKind(gvk)
 	r.Ref = RefOf(r.Live)
 	if !e.opts.ShowSecrets {
@@ -300,9 +313,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 	live := state.obj
 
 	manager := applier(live, obj)
-	want, err := e.dryRun.DryRunApply(ctx, withBookkeeping(obj, live), manager)
+	want, err := e.answer(ctx, obj, live, manager, r)
 	if err != nil {
-		if ns := obj.GetNamespace(); live == nil && ns != "" && apierrors.IsNotFound(err) {
+		if ns := obj.GetNamespace(); r.Mode == ModeServer && live == nil && ns != "" && apierrors.IsNotFound(err) {
 			// The object's namespace is missing too; the dry run cannot
 			// tell what the server would add, so show the manifest itself.
 			want = obj
@@ -311,7 +324,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 				r.Note = "after its namespace is created"
 			}
 		} else {
-			r.fail(dryRunError(err))
+			r.fail(err)
 			return
 		}
 	}
@@ -324,17 +337,58 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)
 	}
+	if live != nil {
+		r.Foreign = foreignFields(obj, live, r.Live, manager)
+	}
 	switch {
 	case live == nil:
 		r.Status = Missing
 	case toYAML(r.Live) == toYAML(r.Want):
 		r.Status = InSync
+		if e.opts.Strict && len(r.Foreign) > 0 {
+			r.Status = Drifted
+			r.Note = "foreign fields count as drift with --strict"
+		}
 	default:
 		r.Status = Drifted
 		// From the masked objects, so that no change carries a secret.
 		r.Changes = FieldChanges(r.Live, r.Want)
 		Attribute(r.Changes, live.GetManagedFields())
 	}
+}
+
+// reportedMode is the mode a result carries before its object is judged.
+func (e *Engine) reportedMode() Mode {
+	if e.opts.Mode == ModeOffline {
+		return ModeOffline
+	}
+	return ModeServer
+}
+
+// answer returns what the live object of obj would be after a reconcile
+// that applies obj as manager: by a dry run in server mode, worked out here
+// in offline mode, and in auto mode by a dry run unless the server forbids
+// it. It sets r.Mode to the mode that answered. A Missing object has no
+// offline answer but the manifest itself.
+func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructured, manager string, r *Result) (*unstructured.Unstructured, error) {
+	if e.opts.Mode != ModeOffline {
+		want, err := e.dryRun.DryRunApply(ctx, withBookkeeping(obj, live), manager)
+		switch {
+		case err == nil:
+			return want, nil
+		case e.opts.Mode == ModeServer || !apierrors.IsForbidden(err):
+			return nil, dryRunError(err)
+		}
+		r.Mode, r.Note = ModeOffline, "judged offline: the dry run is forbidden"
+	}
+	if live == nil {
+		return obj, nil
+	}
+	want, err := e.offlineWant(withBookkeeping(obj, live), live, manager)
+	if err != nil {
+		return nil, fmt.Errorf("offline: %w", err)
+	}
+	return want, nil
 }
 
 // dryRunError explains a failed dry run. A forbidden one names the permission

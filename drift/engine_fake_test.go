@@ -20,7 +20,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/applyconfigurations"
+	"k8s.io/client-go/kubernetes/scheme"
 )
 
 // fakeCluster is a LiveReader and DryRunner over a fixed set of live objects.
@@ -149,6 +152,13 @@ func (f *fakeCluster) endRead() {
 	f.inFlight--
 	f.mu.Unlock()
 }
+
+// TypeConverter gives the built-in kinds' structure as client-go embeds it.
+func (f *fakeCluster) TypeConverter(schema.GroupVersion) (managedfields.TypeConverter, error) {
+	return builtinTypes, nil
+}
+
+var builtinTypes = applyconfigurations.NewTypeConverter(scheme.Scheme)
 
 func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
 	f.mu.Lock()
@@ -546,7 +556,7 @@ func TestEngineErrors(t *testing.T) {
 			if tt.dryRunErr != nil {
 				f.dryRunErr["web"] = tt.dryRunErr
 			}
-			rep := check(t, t.Context(), f, Options{},
+			rep := check(t, t.Context(), f, Options{Mode: ModeServer},
 				desired(t, "web.yaml:1", webDeployment),
 				desired(t, "settings.yaml:1", settingsConfigMap))
 

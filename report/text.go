@@ -12,7 +12,7 @@ import (
 )
 
 // Text writes one line per object, with its status, name and origin. Under
-// it come, for a drifted object, its changed fields with who last wrote
+// it come its foreign fields, if any; for a drifted object, its changed fields with who last wrote
 // them; for a drifted, missing or unmanaged object, the unified diff from
 // live to desired; for an error, its reason and message. Problems with the
 // input that kept an object from being read at all (inputErrs) come next,
@@ -39,6 +39,9 @@ func text(w io.Writer, rep *drift.Report, inputErrs []error, now time.Time) erro
 			line += "  (" + r.Note + ")"
 		}
 		bw.WriteString(line + "\n")
+		for _, f := range r.Foreign {
+			writeIndented(bw, "foreign "+f.Describe(now)+"\n")
+		}
 		switch r.Status {
 		case drift.Drifted, drift.Missing, drift.Unmanaged:
 			for _, c := range r.Changes {
@@ -61,17 +64,27 @@ func text(w io.Writer, rep *drift.Report, inputErrs []error, now time.Time) erro
 
 // Summary counts the verdicts in one line: "5 objects: 2 in sync, 1 drifted,
 // 1 missing, 1 error", with unmanaged objects counted before the errors when
-// there are any.
+// there are any, and the objects with foreign fields after them.
 func Summary(rep *drift.Report, inputErrs []error) string {
 	errs := rep.Count(drift.Error) + len(inputErrs)
 	unmanaged := ""
 	if n := rep.Count(drift.Unmanaged); n > 0 {
 		unmanaged = fmt.Sprintf("%d unmanaged, ", n)
 	}
-	return fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s%s",
+	foreign := 0
+	for i := range rep.Results {
+		if len(rep.Results[i].Foreign) > 0 {
+			foreign++
+		}
+	}
+	summary := fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s%s",
 		plural(len(rep.Results), "object"),
 		rep.Count(drift.InSync), rep.Count(drift.Drifted), rep.Count(drift.Missing),
 		unmanaged, plural(errs, "error"))
+	if foreign > 0 {
+		summary += fmt.Sprintf("; %d with foreign fields", foreign)
+	}
+	return summary
 }
 
 func plural(n int, word string) string {
