@@ -103,36 +103,69 @@ func withBookkeeping(obj, live *unstructured.Unstructured) *unstructured.Unstruc
 	return out
 }
 
-// dropClientSideDeletions removes from want the map fields that kubectl's
+// dropClientSideDeletions removes from want the fields that kubectl's
 // client-side apply recorded in live's last-applied annotation and that the
-// manifest desired no longer sets: kubectl's next apply deletes them. Lists
-// are left to the dry run.
+// manifest desired no longer sets: kubectl's next apply deletes them.
 func dropClientSideDeletions(want, desired, live *unstructured.Unstructured) {
+	if want != nil {
+		dropDeleted(want.Object, clientSideDeletions(desired, live))
+	}
+}
+
+// clientSideDeletions returns, as a JSON merge patch (null for each field
+// to delete), the map fields that kubectl's client-side apply recorded in
+// live's last-applied annotation and that desired no longer sets; nil when
+// there are none. Maps are followed down to their keys, so that a map
+// kubectl recorded empty (it records "annotations": {} beside its own
+// annotation) deletes nothing. Lists are left to the apply.
+func clientSideDeletions(desired, live *unstructured.Unstructured) map[string]any {
 	note, ok := live.GetAnnotations()[lastAppliedAnnotation]
-	if !ok || want == nil {
-		return
+	if !ok {
+		return nil
 	}
 	var applied map[string]any
 	if err := json.Unmarshal([]byte(note), &applied); err != nil {
-		return
+		return nil
 	}
-	dropDeleted(want.Object, applied, desired.Object)
+	return deletions(applied, desired.Object)
 }
 
-// dropDeleted removes from want each field of applied that desired lacks.
-// Maps are followed down to their keys, so that a map kubectl recorded empty
-// (it records "annotations": {} beside its own annotation) deletes nothing.
-func dropDeleted(want, applied, desired map[string]any) {
+func deletions(applied, desired map[string]any) map[string]any {
+	var patch map[string]any
 	for k, a := range applied {
 		d, inDesired := desired[k]
 		am, appliedMap := a.(map[string]any)
-		if !inDesired && !appliedMap {
+		var v any
+		switch {
+		case !inDesired && !appliedMap:
+			v = nil
+		case appliedMap:
+			dm, _ := d.(map[string]any)
+			sub := deletions(am, dm)
+			if sub == nil {
+				continue
+			}
+			v = sub
+		default:
+			continue
+		}
+		if patch == nil {
+			patch = map[string]any{}
+		}
+		patch[k] = v
+	}
+	return patch
+}
+
+// dropDeleted removes from want what the merge patch deletes.
+func dropDeleted(want, patch map[string]any) {
+	for k, p := range patch {
+		if p == nil {
 			delete(want, k)
 			continue
 		}
-		dm, _ := d.(map[string]any)
-		if wm, ok := want[k].(map[string]any); ok && appliedMap {
-			dropDeleted(wm, am, dm)
+		if wm, ok := want[k].(map[string]any); ok {
+			dropDeleted(wm, p.(map[string]any))
 		}
 	}
 }

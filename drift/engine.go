@@ -314,6 +314,22 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 
 	manager := applier(live, obj)
 	want, err := e.answer(ctx, obj, live, manager, r)
+	for retry := 0; err == nil && r.Mode == ModeServer && changedSince(live, want) && retry < 2; retry++ {
+		// The object changed between the list and the dry run, as when a
+		// controller catches up with a new object: judge it as it is now,
+		// rather than compare a dry run of one version with another.
+		fresh, getErr := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+		switch {
+		case apierrors.IsNotFound(getErr):
+			fresh = nil
+		case getErr != nil:
+			r.fail(fmt.Errorf("read live object: %w", getErr))
+			return
+		}
+		live = fresh
+		manager = applier(live, obj)
+		want, err = e.answer(ctx, obj, live, manager, r)
+	}
 	if err != nil {
 		if ns := obj.GetNamespace(); r.Mode == ModeServer && live == nil && ns != "" && apierrors.IsNotFound(err) {
 			// The object's namespace is missing too; the dry run cannot
@@ -355,6 +371,13 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		r.Changes = FieldChanges(r.Live, r.Want)
 		Attribute(r.Changes, live.GetManagedFields())
 	}
+}
+
+// changedSince reports whether a dry run's answer comes from another version
+// of the live object than live: the server answers with the resourceVersion
+// of the object it dry-ran against.
+func changedSince(live, want *unstructured.Unstructured) bool {
+	return live != nil && want != nil && want.GetResourceVersion() != "" && want.GetResourceVersion() != live.GetResourceVersion()
 }
 
 // reportedMode is the mode a result carries before its object is judged.
@@ -403,13 +426,13 @@ func dryRunError(err error) error {
 // fail records err as r's verdict.
 func (r *Result) fail(err error) {
 	r.Status = Error
-	r.Reason = classify(err)
+	r.Reason = Classify(err)
 	r.Err = err
 	r.Live, r.Want = nil, nil
 }
 
-// classify names the kind of failure err is.
-func classify(err error) Reason {
+// Classify names the kind of failure err is, as an Error verdict gives it.
+func Classify(err error) Reason {
 	switch {
 	case meta.IsNoMatchError(err):
 		return ReasonNoKind

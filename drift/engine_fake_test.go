@@ -38,6 +38,9 @@ type fakeCluster struct {
 	// listErr fails every list, so that the engine falls back to Get.
 	getErr, dryRunErr map[string]error
 	listErr           error
+	// stale holds, by name, an older version of an object that List
+	// returns in its place, as a list read just before a controller wrote.
+	stale map[string]*unstructured.Unstructured
 	// block makes Get wait for its context to end; started receives a value
 	// (without blocking) each time a Get begins.
 	block   bool
@@ -99,6 +102,9 @@ func (f *fakeCluster) List(ctx context.Context, gvk schema.GroupVersionKind, nam
 	var items []unstructured.Unstructured
 	for key, obj := range f.objects {
 		if key.group == gvk.Group && key.kind == gvk.Kind && key.namespace == namespace {
+			if old, ok := f.stale[key.name]; ok {
+				obj = old
+			}
 			items = append(items, *obj.DeepCopy())
 		}
 	}
@@ -1029,6 +1035,26 @@ func TestEngineReadsAloneWhenListFails(t *testing.T) {
 	}
 	if f.getsOf("settings") != 1 || f.getsOf("new") != 1 {
 		t.Errorf("gets: %v; want one for each object", f.gets)
+	}
+}
+
+func TestEngineJudgesAgainWhenTheObjectChanged(t *testing.T) {
+	// The list read the object before a write that made it match; the dry
+	// run answers from the newer version, which is then read and judged.
+	current := asLive(t, settingsConfigMap)
+	current.SetResourceVersion("2")
+	old := current.DeepCopy()
+	old.SetResourceVersion("1")
+	old.Object["data"] = map[string]any{"log-level": "debug"}
+	f := newFakeCluster(asLive(t, shopNamespace), current)
+	f.stale = map[string]*unstructured.Unstructured{"settings": old}
+
+	rep := check(t, t.Context(), f, Options{}, desired(t, "1", settingsConfigMap))
+	if r := rep.Results[0]; r.Status != InSync {
+		t.Errorf("%v %v, want in sync: judged against the version the dry run saw", r.Status, r.Changes)
+	}
+	if f.getsOf("settings") != 1 {
+		t.Errorf("gets: %v; want the changed object read once more", f.gets)
 	}
 }
 

@@ -266,4 +266,3 @@ func valueAt(obj map[string]any, segs []pathSeg) (any, []string, bool) {
 	}
 	return cur, tokens, true
 }
-
