@@ -162,13 +162,25 @@ func (c *Client) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error)
 // rediscover drops the mapper's discovery cache, unless it did so less than
 // rediscoverInterval ago, and reports whether it did.
 func (c *Client) rediscover() bool {
-	r, ok := c.mapper.(meta.ResettableRESTMapper)
-	if !ok {
-		return false
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if time.Since(c.lastRediscover) < rediscoverInterval {
+		return false
+	}
+	return c.resetMapperLocked()
+}
+
+// forceRediscover drops the mapper's discovery cache now, for a kind that is
+// known to have just been created.
+func (c *Client) forceRediscover() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resetMapperLocked()
+}
+
+func (c *Client) resetMapperLocked() bool {
+	r, ok := c.mapper.(meta.ResettableRESTMapper)
+	if !ok {
 		return false
 	}
 	c.lastRediscover = time.Now()

@@ -1,0 +1,251 @@
+package cluster_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubedrift/kubedrift/cluster"
+	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+)
+
+type origin string
+
+func (o origin) String() string { return string(o) }
+
+// reconciler returns a reconciler as user cfg, logging to log, and the
+// desired state of manifests, each its own origin.
+func reconciler(t *testing.T, cfg *rest.Config, ns string, log *bytes.Buffer, manifests ...string) (*cluster.Reconciler, []drift.Desired) {
+	t.Helper()
+	c, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var desired []drift.Desired
+	for i, m := range manifests {
+		desired = append(desired, drift.Desired{
+			Object: object(t, strings.ReplaceAll(m, "NAMESPACE", ns)),
+			Origin: origin("manifest " + string(rune('a'+i))),
+		})
+	}
+	return &cluster.Reconciler{
+		Client: c,
+		Engine: drift.NewEngine(c, c, drift.Options{DefaultNamespace: ns}),
+		Log:    slog.New(slog.NewTextHandler(log, nil)),
+	}, desired
+}
+
+func realNamespace(t *testing.T, name string) string {
+	t.Helper()
+	kubectl(t, "", "create", "namespace", name)
+	t.Cleanup(func() {
+		_, _ = tc.Kubectl(context.Background(), testcluster.AdminUser, "delete", "namespace", name, "--wait=false")
+	})
+	return name
+}
+
+func get(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstructured.Unstructured {
+	t.Helper()
+	live, err := newClient(t).Get(t.Context(), gvk, ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
+var deploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+
+const webDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: NAMESPACE}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27.3"}]
+`
+
+// A drifted Deployment whose replicas an HPA-like manager owns: the
+// reconcile is refused for the image someone set by hand until forced, then
+// brings the object in sync and leaves replicas to that manager.
+func TestReconcileConflictThenForce(t *testing.T) {
+	ns := realNamespace(t, "reconcile-force")
+	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
+	kubectl(t, "", "patch", "deployment/web", "-n", ns, "--type=merge", "--field-manager=my-hpa", "-p", `{"spec":{"replicas":4}}`)
+	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.Admin, ns, &log, webDeployment)
+	if rep := r.Engine.Check(t.Context(), desired); rep.Results[0].Status != drift.Drifted {
+		t.Fatalf("before: %v, want drifted", rep.Results[0].Status)
+	}
+
+	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{})
+	if out.Err == nil || len(out.Conflicts) != 1 || !strings.Contains(out.Conflicts[0], `spec.template.spec.containers[name="web"].image (owned by "kubectl-set"`) {
+		t.Fatalf("without force: err %v, conflicts %q; want a conflict over the image with kubectl-set", out.Err, out.Conflicts)
+	}
+	if image := get(t, deploymentGVK, ns, "web").Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"]; image != "nginx:1.28.0" {
+		t.Fatalf("a refused reconcile changed the image to %v", image)
+	}
+
+	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	if out.Err != nil || out.Action != cluster.ActionApply || out.Manager != "kubectl" {
+		t.Fatalf("forced: %+v; want an apply as kubectl, the manifest's applier", out)
+	}
+	if out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("after: %+v, want in sync", out.Verdict)
+	}
+	if replicas, _, _ := unstructured.NestedInt64(get(t, deploymentGVK, ns, "web").Object, "spec", "replicas"); replicas != 4 {
+		t.Errorf("replicas %d after the reconcile, want my-hpa's 4", replicas)
+	}
+	if !strings.Contains(log.String(), `object="Deployment.apps `+ns+`/web" action=apply fieldManager=kubectl result=ok`) {
+		t.Errorf("the write is not logged:\n%s", log.String())
+	}
+}
+
+// A label the manifest dropped since kubectl apply (client-side) set it is
+// removed, as kubectl's next apply would remove it.
+func TestReconcileClientSideDeletion(t *testing.T) {
+	ns := realNamespace(t, "reconcile-csa")
+	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: NAMESPACE, labels: {app: shop}}\ndata: {a: \"1\"}\n"
+	kubectl(t, strings.ReplaceAll(strings.Replace(cm, "app: shop", "app: shop, team: a", 1), "NAMESPACE", ns), "apply")
+
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.Admin, ns, &log, cm)
+	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{})
+	if out.Err != nil || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("%+v (verdict %+v), want in sync", out, out.Verdict)
+	}
+	if labels := get(t, configMapGVK, ns, "settings").GetLabels(); labels["team"] != "" || labels["app"] != "shop" {
+		t.Errorf("labels after the reconcile: %v, want app only", labels)
+	}
+}
+
+// A change to an immutable field is reported, and made by deleting and
+// creating the object only on the second consent.
+func TestReconcileImmutable(t *testing.T) {
+	ns := realNamespace(t, "reconcile-immutable")
+	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
+	before := get(t, deploymentGVK, ns, "web").GetUID()
+
+	var log bytes.Buffer
+	changed := strings.ReplaceAll(webDeployment, "app: web", "app: web-v2")
+	r, desired := reconciler(t, tc.Admin, ns, &log, changed)
+	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	if !out.Immutable || out.Err == nil || !strings.Contains(out.Err.Error(), "deleted and created again") {
+		t.Fatalf("%+v; want the immutable selector reported", out)
+	}
+	if uid := get(t, deploymentGVK, ns, "web").GetUID(); uid != before {
+		t.Fatal("the object was replaced without consent")
+	}
+
+	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true, Recreate: true})
+	if out.Err != nil || out.Action != cluster.ActionRecreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("%+v (verdict %+v); want recreated and in sync", out, out.Verdict)
+	}
+	if uid := get(t, deploymentGVK, ns, "web").GetUID(); uid == before {
+		t.Error("the object was not recreated")
+	}
+}
+
+// A missing Namespace with an object in it, and a CRD with a custom resource
+// of it, are created in one run, each before what needs it.
+func TestReconcileAllCreatesInOrder(t *testing.T) {
+	ns := "reconcile-order-" + time.Now().Format("150405")
+	t.Cleanup(func() {
+		ctx := context.Background()
+		_, _ = tc.Kubectl(ctx, testcluster.AdminUser, "delete", "namespace", ns, "--wait=false")
+		_, _ = tc.Kubectl(ctx, testcluster.AdminUser, "delete", "crd", "gadgets.order.example.com", "--wait=false")
+	})
+	const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.order.example.com}
+spec:
+  group: order.example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+`
+	var log bytes.Buffer
+	// The objects come in the worst order: each before what it needs.
+	r, desired := reconciler(t, tc.Admin, ns, &log,
+		"apiVersion: order.example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: NAMESPACE}\nspec: {size: 3}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: NAMESPACE}\ndata: {a: \"1\"}\n",
+		crd,
+		"apiVersion: v1\nkind: Namespace\nmetadata: {name: NAMESPACE}\n",
+	)
+	rep := r.Engine.Check(t.Context(), desired)
+	if n := rep.Count(drift.Missing); n != 4 {
+		t.Fatalf("%d missing before, want 4: %+v", n, rep.Results)
+	}
+
+	outcomes := r.ReconcileAll(t.Context(), desired, rep, cluster.ReconcileOptions{})
+	var order []string
+	for _, out := range outcomes {
+		order = append(order, out.Ref.Kind)
+		if out.Err != nil || out.Action != cluster.ActionCreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+			t.Errorf("%v: %+v (verdict %+v), want created and in sync", out.Ref, out, out.Verdict)
+		}
+	}
+	if got := strings.Join(order, ","); got != "Namespace,CustomResourceDefinition,Gadget,ConfigMap" && got != "Namespace,CustomResourceDefinition,ConfigMap,Gadget" {
+		t.Errorf("created in the order %s, want the Namespace, then the CRD, then the rest", got)
+	}
+	if rep := r.Engine.Check(t.Context(), desired); rep.Count(drift.InSync) != 4 {
+		t.Errorf("after: %+v, want all in sync", rep.Results)
+	}
+}
+
+// The read-only user's reconcile is refused with the verb RBAC denied, and
+// changes nothing; a read-only reconciler sends nothing at all.
+func TestReconcileForbiddenAndReadOnly(t *testing.T) {
+	ns := realNamespace(t, "reconcile-forbidden")
+	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
+	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.ReadOnly, ns, &log, webDeployment)
+	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	if out.Err == nil || !strings.Contains(out.Err.Error(), `cannot patch resource "deployments"`) {
+		t.Fatalf("%+v; want the forbidden patch named", out)
+	}
+
+	r.ReadOnly = true
+	before, err := tc.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	if !errors.Is(out.Err, cluster.ErrReadOnly) {
+		t.Fatalf("read-only: %+v, want ErrReadOnly", out)
+	}
+	if out := r.Delete(t.Context(), out.Ref); !errors.Is(out.Err, cluster.ErrReadOnly) {
+		t.Fatalf("read-only delete: %+v, want ErrReadOnly", out)
+	}
+	events, err := tc.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events[len(before):] {
+		if e.ObjectRef.Namespace == ns {
+			t.Errorf("a read-only reconcile sent %s %s", e.Verb, e.RequestURI)
+		}
+	}
+}
