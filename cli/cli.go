@@ -66,6 +66,14 @@ not drift unless --strict.
 Secret values are never printed: a changed value shows only its length, as
 "*** (7 bytes, before)" and "*** (28 bytes, after)".
 
+With --apply, kubedrift reconciles what drifted, object by object, by
+server-side apply as the manifest's own applier (like kubectl apply
+--server-side, but only what drifted): missing Namespaces and CRDs first. It
+takes fields other managers own only with --force-conflicts, recreates objects
+only with --recreate, deletes unmanaged objects only with --prune, and logs
+every write to --log-file. --dry-run prints what it would do; --read-only
+refuses every write.
+
 With --check, kubedrift prints a report and exits with
   0  every object is in sync,
   1  drift was found (an object differs or is missing),
@@ -96,6 +104,21 @@ type Options struct {
 	Releases []string
 	// Check prints a report and exits instead of starting the UI.
 	Check bool
+	// Apply reconciles every drifted and missing object (and, with Prune,
+	// deletes unmanaged ones) instead of starting the UI.
+	Apply bool
+	// DryRun, with Apply, prints what would be reconciled and sends nothing.
+	DryRun bool
+	// ReadOnly refuses every write before any request is sent.
+	ReadOnly bool
+	// ForceConflicts, with Apply, takes the fields the manifests set from
+	// the other managers that own them.
+	ForceConflicts bool
+	// Recreate, with Apply, deletes and creates again objects whose
+	// manifests change immutable fields.
+	Recreate bool
+	// LogFile is where every write is logged; empty means defaultLogFile.
+	LogFile string
 	// ShowSecrets prints Secret values instead of masking them.
 	ShowSecrets bool
 	// Concurrency bounds the requests in flight at once.
@@ -152,6 +175,12 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.Chart.IncludeHooks, "helm-hooks", false, "include the --helm chart's hook resources, which are left out by default")
 	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
 	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of starting the UI")
+	f.BoolVar(&o.Apply, "apply", false, "reconcile every drifted and missing object by server-side apply (with --prune, delete unmanaged ones), print what changed, and exit 0 when all is in sync afterwards, 1 when something could not be reconciled")
+	f.BoolVar(&o.DryRun, "dry-run", false, "with --apply, print what would be reconciled and send nothing")
+	f.BoolVar(&o.ReadOnly, "read-only", false, "refuse every write to the cluster before any request is sent")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "with --apply, take the fields the manifests set from other field managers that own them")
+	f.BoolVar(&o.Recreate, "recreate", false, "with --apply, delete and create again objects whose manifests change immutable fields (a Deployment's selector, a Job's template)")
+	f.StringVar(&o.LogFile, "log-file", "", "file every write is logged to (default $XDG_STATE_HOME/kubedrift/kubedrift.log)")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
 	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
@@ -191,8 +220,14 @@ func (o *Options) Validate() error {
 	if o.Chart.Path == "" && (o.Chart.ReleaseName != "" || len(o.Chart.ValuesFiles)+len(o.Chart.Set)+len(o.Chart.SetString) > 0 || o.Chart.IncludeHooks) {
 		return errors.New("--helm-release, --values, --set, --set-string and --helm-hooks apply to a chart: name it with --helm")
 	}
-	if !o.Check {
-		return errors.New("the interactive UI is not available yet: run with --check for a report")
+	if o.Check && o.Apply {
+		return errors.New("--check never writes: use --apply alone to reconcile")
+	}
+	if !o.Apply && (o.DryRun || o.ForceConflicts || o.Recreate) {
+		return errors.New("--dry-run, --force-conflicts and --recreate go with --apply")
+	}
+	if !o.Check && !o.Apply {
+		return errors.New("the interactive UI is not available yet: run with --check for a report, or --apply to reconcile")
 	}
 	return nil
 }
@@ -237,9 +272,19 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		Workers:          o.Concurrency,
 		Owned:            o.owned(namespace),
 	})
-	rep := engine.Check(ctx, desiredState(manifests))
+	desired := desiredState(manifests)
+	rep := engine.Check(ctx, desired)
 	if err := report.Text(o.streams.Out, rep, inputErrs); err != nil {
 		return ExitError, fmt.Errorf("write report: %w", err)
+	}
+	if o.Apply {
+		// What could be judged is reconciled, even when something else
+		// could not be.
+		code, err := o.apply(ctx, client, engine, desired, rep)
+		if rep.HasErrors() || len(inputErrs) > 0 {
+			code = ExitError
+		}
+		return code, err
 	}
 	switch {
 	case rep.HasErrors() || len(inputErrs) > 0:
