@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
@@ -247,5 +248,23 @@ func TestReconcileForbiddenAndReadOnly(t *testing.T) {
 		if e.ObjectRef.Namespace == ns {
 			t.Errorf("a read-only reconcile sent %s %s", e.Verb, e.RequestURI)
 		}
+	}
+}
+
+// An apply that carries the resourceVersion it was planned from is refused
+// once the object has changed, which is what keeps a reconcile from
+// overwriting a change it did not see.
+func TestApplyRefusesAStaleVersion(t *testing.T) {
+	ns := realNamespace(t, "apply-stale")
+	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: NAMESPACE}\ndata: {a: \"1\"}\n"
+	kubectl(t, strings.ReplaceAll(cm, "NAMESPACE", ns), "apply", "--server-side")
+	planned := get(t, configMapGVK, ns, "settings").GetResourceVersion()
+	kubectl(t, "", "label", "configmap/settings", "-n", ns, "changed=yes")
+
+	obj := object(t, strings.ReplaceAll(cm, "NAMESPACE", ns))
+	obj.SetResourceVersion(planned)
+	_, err := newClient(t).Apply(t.Context(), obj, "kubectl", false)
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "the object has been modified") {
+		t.Fatalf("apply from a stale version: %v, want a Conflict for the version", err)
 	}
 }
