@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -68,6 +69,11 @@ type Options struct {
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
+	// Progress, if set, is called with each verdict as soon as it is
+	// reached, with how many of the total desired objects are judged so
+	// far; from several goroutines at once. Unmanaged objects come in the
+	// report only.
+	Progress func(r Result, judged, total int)
 }
 
 // Engine judges desired objects against a cluster.
@@ -132,9 +138,21 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 		todo = append(todo, i)
 	}
 
+	var judged atomic.Int64
+	progress := func(r *Result) {
+		if e.opts.Progress != nil {
+			e.opts.Progress(*r, int(judged.Add(1)), len(desired))
+		}
+	}
+	for i := range results {
+		if objects[i] == nil {
+			progress(&results[i])
+		}
+	}
 	lives, unmanaged := e.readLive(ctx, objects, todo)
 	parallel(e.opts.Workers, todo, func(i int) {
 		e.judge(ctx, objects[i], lives[i], plan, &results[i])
+		progress(&results[i])
 	})
 
 	r := &Report{Results: append(results, unmanaged...)}
