@@ -459,7 +459,7 @@ func TestCheckUsage(t *testing.T) {
 		{"no manifests", []string{"--check"}, "error: no desired state given: name manifests with -f"},
 		{"missing file", []string{"--check", "-f", "does-not-exist.yaml"}, "does-not-exist.yaml: no such file or directory"},
 		{"unknown flag", []string{"--chekc"}, "error: unknown flag: --chekc"},
-		{"no UI yet", []string{"-f", "x.yaml"}, "run with --check"},
+		{"no terminal for the UI", []string{"-f", "x.yaml"}, "the UI needs a terminal: run with --check for a report"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := kubedrift(t, testcluster.AdminUser, "default", tc.args...)

@@ -119,6 +119,8 @@ type Options struct {
 	Recreate bool
 	// LogFile is where every write is logged; empty means defaultLogFile.
 	LogFile string
+	// Theme names the UI's colours (--theme); empty adapts to the terminal.
+	Theme string
 	// ShowSecrets prints Secret values instead of masking them.
 	ShowSecrets bool
 	// Concurrency bounds the requests in flight at once.
@@ -174,12 +176,13 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringArrayVar(&o.Chart.SetString, "set-string", nil, "string value for the --helm chart, as helm --set-string")
 	f.BoolVar(&o.Chart.IncludeHooks, "helm-hooks", false, "include the --helm chart's hook resources, which are left out by default")
 	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
-	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of starting the UI")
+	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of opening the UI")
 	f.BoolVar(&o.Apply, "apply", false, "reconcile every drifted and missing object by server-side apply (with --prune, delete unmanaged ones), print what changed, and exit 0 when all is in sync afterwards, 1 when something could not be reconciled")
 	f.BoolVar(&o.DryRun, "dry-run", false, "with --apply, print what would be reconciled and send nothing")
 	f.BoolVar(&o.ReadOnly, "read-only", false, "refuse every write to the cluster before any request is sent")
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "with --apply, take the fields the manifests set from other field managers that own them")
 	f.BoolVar(&o.Recreate, "recreate", false, "with --apply, delete and create again objects whose manifests change immutable fields (a Deployment's selector, a Job's template)")
+	f.StringVar(&o.Theme, "theme", "", "UI colours: dark, light, high-contrast, catppuccin-mocha, or a theme file's name in $XDG_CONFIG_HOME/kubedrift/themes (default: dark or light, after the terminal; NO_COLOR turns colour off)")
 	f.StringVar(&o.LogFile, "log-file", "", "file every write is logged to (default $XDG_STATE_HOME/kubedrift/kubedrift.log)")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
@@ -226,9 +229,6 @@ func (o *Options) Validate() error {
 	if !o.Apply && (o.DryRun || o.ForceConflicts || o.Recreate) {
 		return errors.New("--dry-run, --force-conflicts and --recreate go with --apply")
 	}
-	if !o.Check && !o.Apply {
-		return errors.New("the interactive UI is not available yet: run with --check for a report, or --apply to reconcile")
-	}
 	return nil
 }
 
@@ -240,7 +240,19 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		return ExitError, fmt.Errorf("kubeconfig: %w", err)
 	}
 	client, access, connErr := o.connect()
-	manifests, inputErrs := sources.Load(ctx, sources.Options{
+	if connErr != nil || o.Check || o.Apply {
+		return o.runOnce(ctx, namespace, client, access, connErr)
+	}
+	engOpts, err := o.engineOptions(namespace)
+	if err != nil {
+		return ExitError, err
+	}
+	return o.runUI(ctx, client, access, engOpts)
+}
+
+// sourceOptions says where the desired state comes from.
+func (o *Options) sourceOptions(namespace string, access *sources.Cluster) sources.Options {
+	return sources.Options{
 		Files:          o.Filenames,
 		Stdin:          o.streams.In,
 		Kustomizations: o.Kustomizations,
@@ -248,7 +260,31 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		Releases:       o.Releases,
 		Namespace:      namespace,
 		Cluster:        access,
-	})
+	}
+}
+
+// engineOptions are the drift engine's options from the command line.
+func (o *Options) engineOptions(namespace string) (drift.Options, error) {
+	ignore, err := o.ignoreRules()
+	if err != nil {
+		return drift.Options{}, err
+	}
+	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
+	return drift.Options{
+		Mode:             mode,
+		Strict:           o.Strict,
+		Ignore:           ignore,
+		DefaultNamespace: namespace,
+		ShowSecrets:      o.ShowSecrets,
+		Workers:          o.Concurrency,
+		Owned:            o.owned(namespace),
+	}, nil
+}
+
+// runOnce is --check and --apply: one check, a report, and for --apply the
+// reconcile; also what is left to say when the cluster cannot be reached.
+func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error) (int, error) {
+	manifests, inputErrs := sources.Load(ctx, o.sourceOptions(namespace, access))
 	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests
 		// are known already and worth fixing meanwhile.
@@ -257,21 +293,11 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 		}
 		return ExitError, connErr
 	}
-
-	ignore, err := o.ignoreRules()
+	engOpts, err := o.engineOptions(namespace)
 	if err != nil {
 		return ExitError, err
 	}
-	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
-	engine := drift.NewEngine(client, client, drift.Options{
-		Mode:             mode,
-		Strict:           o.Strict,
-		Ignore:           ignore,
-		DefaultNamespace: namespace,
-		ShowSecrets:      o.ShowSecrets,
-		Workers:          o.Concurrency,
-		Owned:            o.owned(namespace),
-	})
+	engine := drift.NewEngine(client, client, engOpts)
 	desired := desiredState(manifests)
 	rep := engine.Check(ctx, desired)
 	if err := report.Text(o.streams.Out, rep, inputErrs); err != nil {

@@ -1,0 +1,113 @@
+package cli_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubedrift/kubedrift/cli"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+	"github.com/kubedrift/kubedrift/themes"
+	"github.com/kubedrift/kubedrift/ui"
+)
+
+// screenRecorder wraps the UI's model and keeps its last screen, so that a
+// test can read what a person would see while the program runs.
+type screenRecorder struct {
+	tea.Model
+	mu     *sync.Mutex
+	screen *string
+}
+
+func (r screenRecorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := r.Model.Update(msg)
+	r.mu.Lock()
+	*r.screen = ansi.Strip(m.View().Content)
+	r.mu.Unlock()
+	return screenRecorder{m, r.mu, r.screen}, cmd
+}
+
+// TestUIReconcileAndLiveUpdate drives the real program against the real
+// cluster: it reconciles a drifted Deployment and sees its row turn in sync,
+// then changes the Deployment from outside and sees the row turn drifted
+// with no key pressed.
+func TestUIReconcileAndLiveUpdate(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply", "--server-side")
+	kubectl(t, "set", "image", "deployment/web", "web=nginx:1.28.0", "-n", ns)
+
+	kubeconfig, err := cluster.KubeconfigFile(testcluster.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
+	opts, closeLog, err := cli.UIOptions(ctx, []string{"--kubeconfig", kubeconfig, "--cache-dir", t.TempDir(), "-n", ns,
+		"--log-file", filepath.Join(t.TempDir(), "log"), "-f", dir}, streams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	opts.Styles = themes.Plain().Styles()
+
+	var mu sync.Mutex
+	var last string
+	p := tea.NewProgram(screenRecorder{ui.New(ctx, opts), &mu, &last},
+		tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(discard{}), tea.WithWindowSize(120, 30))
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(); done <- err }()
+	defer func() {
+		p.Quit()
+		<-done
+	}()
+	waitScreen := func(want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			screen := last
+			mu.Unlock()
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(screen, w)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the screen never showed %q:\n%s", want, screen)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	press := func(k string) {
+		code := []rune(k)[0]
+		p.Send(tea.KeyPressMsg{Code: code, Text: k})
+	}
+
+	waitScreen("drifted    Deployment.apps "+ns+"/web", "image nginx:1.28.0→nginx:1.27.3", "3 in sync")
+	press("a") // the drifted Deployment is the first row
+	waitScreen("Reconcile Deployment.apps "+ns+"/web", "y apply")
+	press("y")
+	waitScreen("F force") // kubectl set image owns the image now
+	press("F")
+	waitScreen("apply Deployment.apps "+ns+"/web as kubectl: now in sync", "4 in sync")
+
+	// Someone scales the Deployment while the UI is open.
+	kubectl(t, "scale", "deployment/web", "--replicas=7", "-n", ns)
+	waitScreen("drifted    Deployment.apps "+ns+"/web", "replicas 7→")
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kubedrift/kubedrift/drift"
+)
+
+// stage is where a reconcile's confirmation stands.
+type stage int
+
+const (
+	askApply    stage = iota // y applies the dry run shown
+	askForce                 // the apply conflicted: F forces
+	askRecreate              // an immutable field: R, then y, recreates
+	askRecreateAgain
+	askDelete // an unmanaged object: type its name
+	working   // the write is under way
+)
+
+// confirmState is a reconcile being confirmed.
+type confirmState struct {
+	result    drift.Result
+	stage     stage
+	conflicts []string
+	typed     string // the name typed to confirm a delete
+	back      view   // the view to return to
+}
+
+// startReconcile asks to reconcile the selected object, or to delete it
+// when it is unmanaged and del is set.
+func (m Model) startReconcile(del bool) (tea.Model, tea.Cmd) {
+	r, ok := m.list.selected()
+	if !ok {
+		return m, nil
+	}
+	if m.opts.ReadOnly {
+		m.message = "read-only: reconcile is off (--read-only, or no permission to write)"
+		return m, nil
+	}
+	c := confirmState{result: r, back: m.view}
+	switch {
+	case r.Status == drift.Unmanaged && del:
+		c.stage = askDelete
+	case r.Status == drift.Drifted, r.Status == drift.Missing:
+		c.stage = askApply
+	case r.Status == drift.Error && r.Reason == drift.ReasonImmutable:
+		c.stage = askRecreate
+	default:
+		m.message = fmt.Sprintf("%s is %s: nothing to reconcile", r.Ref, r.Status)
+		if r.Status == drift.Unmanaged {
+			m.message = fmt.Sprintf("%s is unmanaged: X deletes it", r.Ref)
+		}
+		return m, nil
+	}
+	m.confirm, m.view = c, confirmView
+	return m, nil
+}
+
+// confirmKey handles a key press while a reconcile is being confirmed.
+func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	c := &m.confirm
+	k := msg.String()
+	if k == "esc" || (c.stage != askDelete && k == "n") {
+		if c.stage != working {
+			m.view, m.message = c.back, "reconcile cancelled"
+		}
+		return m, nil
+	}
+	switch c.stage {
+	case askApply:
+		if k == "y" {
+			return m.write(ReconcileOptions{}, false)
+		}
+	case askForce:
+		if k == "F" {
+			return m.write(ReconcileOptions{Force: true}, false)
+		}
+	case askRecreate:
+		if k == "R" {
+			c.stage = askRecreateAgain
+		}
+	case askRecreateAgain:
+		if k == "y" {
+			return m.write(ReconcileOptions{Force: true, Recreate: true}, false)
+		}
+	case askDelete:
+		switch k {
+		case "enter":
+			if c.typed == c.result.Ref.Name {
+				return m.write(ReconcileOptions{}, true)
+			}
+			m.message = "the name does not match: type it exactly, or esc"
+		case "backspace":
+			if r := []rune(c.typed); len(r) > 0 {
+				c.typed = string(r[:len(r)-1])
+			}
+		default:
+			c.typed += msg.Text
+		}
+	}
+	return m, nil
+}
+
+// write sends the confirmed reconcile (or delete) in the background.
+func (m Model) write(opts ReconcileOptions, del bool) (tea.Model, tea.Cmd) {
+	m.confirm.stage = working
+	rec, ctx, ref := m.opts.Reconciler, m.ctx, m.confirm.result.Ref
+	return m, func() tea.Msg {
+		if del {
+			return outcomeMsg{ref: ref, out: rec.Delete(ctx, ref)}
+		}
+		return outcomeMsg{ref: ref, out: rec.Reconcile(ctx, ref, opts)}
+	}
+}
+
+// finishReconcile shows what a reconcile did, and updates the row.
+func (m Model) finishReconcile(msg outcomeMsg) Model {
+	out := msg.out
+	c := &m.confirm
+	switch {
+	case len(out.Conflicts) > 0:
+		c.stage, c.conflicts = askForce, out.Conflicts
+		return m
+	case out.Immutable:
+		c.stage = askRecreate
+		return m
+	case out.Err != nil:
+		m.message = fmt.Sprintf("%s: %v", msg.ref, out.Err)
+	case out.Action == "delete":
+		m.message = fmt.Sprintf("deleted %s", msg.ref)
+		m.list.remove(msg.ref)
+	case out.Verdict != nil:
+		m.list.upsert(*out.Verdict)
+		m.message = fmt.Sprintf("%s %s as %s: now %s", out.Action, msg.ref, out.Manager, out.Verdict.Status)
+	default:
+		m.message = fmt.Sprintf("%s %s as %s", out.Action, msg.ref, out.Manager)
+	}
+	m.view = c.back
+	m.refreshDiff()
+	return m
+}
+
+// remove drops the verdict on ref.
+func (l *list) remove(ref drift.Ref) {
+	i, ok := l.byRef[ref]
+	if !ok {
+		return
+	}
+	l.results = append(l.results[:i], l.results[i+1:]...)
+	delete(l.byRef, ref)
+	for r, j := range l.byRef {
+		if j > i {
+			l.byRef[r] = j - 1
+		}
+	}
+	l.cursor = min(l.cursor, max(len(l.rows)-2, 0))
+	l.refilter()
+}
+
+// renderConfirm draws the confirmation: what the reconcile will do, from
+// the dry run the verdict holds, and the keys that go on.
+func (m Model) renderConfirm() string {
+	c := m.confirm
+	r := c.result
+	s := m.opts.Styles
+	var b []string
+	b = append(b, s.Title.Render("Reconcile "+r.Ref.String()), "")
+	switch c.stage {
+	case askApply, working:
+		if r.Status == drift.Missing {
+			b = append(b, "Create it by server-side apply of its manifest ("+origin(r)+").")
+		} else {
+			b = append(b, "Server-side apply of its manifest ("+origin(r)+") will change, as the dry run shows:")
+			for _, ch := range r.Changes {
+				line := "  " + ch.Describe(m.opts.Now())
+				if ch.Conflict {
+					line += s.Warning.Render("  [needs force]")
+				}
+				b = append(b, line)
+			}
+		}
+		if c.stage == working {
+			b = append(b, "", "applying…")
+		} else {
+			b = append(b, "", s.HelpKey.Render("y")+" apply   "+s.HelpKey.Render("n/esc")+" cancel")
+		}
+	case askForce:
+		b = append(b, s.Warning.Render("The apply was refused: other field managers own fields the manifest sets:"))
+		for _, f := range c.conflicts {
+			b = append(b, "  "+f)
+		}
+		b = append(b, "", "Forcing takes these fields from them; a controller among them may take them back.",
+			"", s.HelpKey.Render("F")+" force   "+s.HelpKey.Render("n/esc")+" cancel")
+	case askRecreate:
+		b = append(b, s.Warning.Render("The manifest changes a field that cannot change in place."),
+			"The object must be deleted and created again; what depends on it may be disrupted meanwhile.",
+			"", s.HelpKey.Render("R")+" delete and recreate   "+s.HelpKey.Render("n/esc")+" cancel")
+	case askRecreateAgain:
+		b = append(b, s.Error.Render("Delete "+r.Ref.String()+" and create it again from its manifest?"),
+			"", s.HelpKey.Render("y")+" yes, delete and recreate   "+s.HelpKey.Render("n/esc")+" cancel")
+	case askDelete:
+		b = append(b, s.Error.Render("Delete the unmanaged object "+r.Ref.String()+"?"),
+			"No manifest declares it; deleting cannot be undone.",
+			"", "Type its name ("+r.Ref.Name+") and press enter, or esc:", "> "+c.typed)
+	}
+	lines := wrapAll(b, m.width)
+	for len(lines) < m.height-2 {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:max(m.height-2, 1)], "\n") + "\n" + m.footer(nil)
+}
+
+// wrapAll wraps styled lines at word boundaries to width cells.
+func wrapAll(lines []string, width int) []string {
+	wrap := lipgloss.NewStyle().Width(width)
+	var out []string
+	for _, l := range lines {
+		out = append(out, strings.Split(wrap.Render(l), "\n")...)
+	}
+	return out
+}
+
+// renderHelp lists every key.
+func (m Model) renderHelp() string {
+	m.help.ShowAll = true
+	text := m.opts.Styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.keys.all()) +
+		"\n\nf shows only drifted, missing, unmanaged or error objects in turn; s sorts by status, kind or namespace.\nWhile a reconcile asks: y applies, F forces conflicts, R recreates, n or esc cancels.\nAny key closes this help."
+	lines := wrapAll(strings.Split(text, "\n"), m.width)
+	for len(lines) < m.height {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines[:m.height], "\n")
+}
+
+// View draws the screen.
+func (m Model) View() tea.View {
+	var content string
+	switch m.view {
+	case diffView:
+		content = m.renderDiff()
+	case confirmView:
+		content = m.renderConfirm()
+	case helpView:
+		content = m.renderHelp()
+	default:
+		content = m.renderList()
+	}
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "kubedrift"
+	return v
+}

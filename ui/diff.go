@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kubedrift/kubedrift/drift"
+)
+
+// diffState is the diff view of one object: its lines, built once per
+// verdict, and where the view is.
+type diffState struct {
+	ref    drift.Ref
+	lines  []string // the attribution, then the unified diff, unstyled
+	hunks  []int    // the lines that start a hunk
+	offset int
+	wrap   bool
+}
+
+// refreshDiff rebuilds the diff view from the selected object's verdict,
+// keeping the scroll position when it is the same object.
+func (m *Model) refreshDiff() {
+	r, ok := m.list.selected()
+	if !ok || m.view != diffView && m.view != confirmView {
+		return
+	}
+	d := diffState{ref: r.Ref}
+	if m.diff.ref == r.Ref {
+		d.offset, d.wrap = m.diff.offset, m.diff.wrap
+	}
+	now := m.opts.Now()
+	d.lines = append(d.lines, fmt.Sprintf("%s  %s  %s", r.Status, r.Ref, origin(r)))
+	if r.Note != "" {
+		d.lines = append(d.lines, "  ("+r.Note+")")
+	}
+	if r.Status == drift.Error {
+		d.lines = append(d.lines, fmt.Sprintf("  %s: %v", r.Reason, r.Err), "", "  "+errorAdvice(r.Reason))
+	}
+	for _, c := range r.Changes {
+		d.lines = append(d.lines, "  "+c.Describe(now))
+	}
+	for _, f := range r.Foreign {
+		d.lines = append(d.lines, "  foreign "+f.Describe(now))
+	}
+	d.lines = append(d.lines, "")
+	for line := range strings.Lines(r.Diff()) {
+		line = strings.TrimRight(line, "\n")
+		if strings.HasPrefix(line, "@@") {
+			d.hunks = append(d.hunks, len(d.lines))
+		}
+		d.lines = append(d.lines, line)
+	}
+	if r.Status == drift.InSync {
+		d.lines = append(d.lines, "  in sync: a reconcile would change nothing")
+	}
+	m.diff = d
+}
+
+func origin(r drift.Result) string {
+	if r.Origin == nil {
+		return ""
+	}
+	return r.Origin.String()
+}
+
+// errorAdvice says what to do about an error verdict.
+func errorAdvice(reason drift.Reason) string {
+	switch reason {
+	case drift.ReasonForbidden:
+		return "Ask for the permission named above, or use --mode=offline, which needs only get and list."
+	case drift.ReasonNoKind:
+		return "Check apiVersion and kind, or install the CRD first."
+	case drift.ReasonUnreachable:
+		return "Check that the cluster is up and --context is right; r reloads."
+	case drift.ReasonInvalid:
+		return "The API server rejected the manifest: fix it at the file and line above, then r reloads."
+	case drift.ReasonImmutable:
+		return "The object must be deleted and created again: reconcile (a) offers that."
+	}
+	return "r reloads the sources and judges again."
+}
+
+// diffHeight is how many diff lines fit on the screen.
+func (m Model) diffHeight() int {
+	return max(m.height-2, 1)
+}
+
+func (d *diffState) scroll(n, height int) {
+	d.offset = max(min(d.offset+n, len(d.lines)-height), 0)
+}
+
+// diffKey handles a key press in the diff view.
+func (m Model) diffKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	d, h := &m.diff, m.diffHeight()
+	switch {
+	case key.Matches(msg, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.keys.Back):
+		m.view = listView
+	case key.Matches(msg, m.keys.Up):
+		d.scroll(-1, h)
+	case key.Matches(msg, m.keys.Down):
+		d.scroll(1, h)
+	case key.Matches(msg, m.keys.PageUp):
+		d.scroll(-h, h)
+	case key.Matches(msg, m.keys.PageDown):
+		d.scroll(h, h)
+	case key.Matches(msg, m.keys.Top):
+		d.offset = 0
+	case key.Matches(msg, m.keys.Bottom):
+		d.scroll(len(d.lines), h)
+	case key.Matches(msg, m.keys.NextHunk):
+		for _, line := range d.hunks {
+			if line > d.offset {
+				d.offset = 0
+				d.scroll(line, h)
+				break
+			}
+		}
+	case key.Matches(msg, m.keys.PrevHunk):
+		for i := len(d.hunks) - 1; i >= 0; i-- {
+			if d.hunks[i] < d.offset {
+				d.offset = 0
+				d.scroll(d.hunks[i], h)
+				break
+			}
+		}
+	case key.Matches(msg, m.keys.Wrap):
+		d.wrap = !d.wrap
+	case key.Matches(msg, m.keys.Reconcile), key.Matches(msg, m.keys.Delete):
+		return m.startReconcile(key.Matches(msg, m.keys.Delete))
+	case key.Matches(msg, m.keys.Help):
+		m.prev, m.view = m.view, helpView
+	}
+	return m, nil
+}
+
+// renderDiff draws the diff view: the lines from the offset, coloured.
+func (m Model) renderDiff() string {
+	var out []string
+	h := m.diffHeight()
+	for _, line := range m.diff.lines[min(m.diff.offset, len(m.diff.lines)):] {
+		if len(out) >= h {
+			break
+		}
+		if m.diff.wrap {
+			for _, part := range wrapLine(line, m.width) {
+				out = append(out, m.styleDiffLine(part))
+			}
+			continue
+		}
+		out = append(out, m.styleDiffLine(truncate(line, m.width)))
+	}
+	out = out[:min(len(out), h)]
+	for len(out) < h {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n") + "\n" + m.footer(m.keys.diffHelp())
+}
+
+// wrapLine cuts a line into pieces of at most width cells.
+func wrapLine(line string, width int) []string {
+	r := []rune(line)
+	if width < 1 || len(r) <= width {
+		return []string{line}
+	}
+	var parts []string
+	for len(r) > width {
+		parts = append(parts, string(r[:width]))
+		r = r[width:]
+	}
+	return append(parts, string(r))
+}
+
+// styleDiffLine colours a diff line: added and removed lines whole, hunk
+// headers, and the YAML of context lines by syntax.
+func (m Model) styleDiffLine(line string) string {
+	s := m.opts.Styles
+	switch {
+	case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
+		return s.Muted.Render(line)
+	case strings.HasPrefix(line, "+"):
+		return s.DiffAdd.Render(line)
+	case strings.HasPrefix(line, "-"):
+		return s.DiffRemove.Render(line)
+	case strings.HasPrefix(line, "@@"):
+		return s.DiffHunk.Render(line)
+	case strings.HasPrefix(line, " "):
+		return yamlLine(line, s.YAMLKey, s.YAMLString, s.DiffContext)
+	}
+	return line
+}
+
+// yamlLine colours one line of YAML: the key, and the value after it.
+func yamlLine(line string, keyStyle, valueStyle, rest lipgloss.Style) string {
+	i := strings.Index(line, ": ")
+	if i < 0 {
+		if k, ok := strings.CutSuffix(line, ":"); ok {
+			return keyStyle.Render(k) + ":"
+		}
+		return rest.Render(line)
+	}
+	return keyStyle.Render(line[:i]) + ": " + valueStyle.Render(line[i+2:])
+}

@@ -1,0 +1,61 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap is every key the UI answers to. The help screen (?) lists them all,
+// from here, so that the two cannot disagree.
+type keyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Open, Back, Filter, QuickFilter, Sort   key.Binding
+	Reconcile, Delete, Reload, Help, Quit   key.Binding
+	NextHunk, PrevHunk, Wrap                key.Binding
+}
+
+func newKeyMap(readOnly bool) keyMap {
+	k := keyMap{
+		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "space"), key.WithHelp("pgdn", "page down")),
+		Top:         key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Open:        key.NewBinding(key.WithKeys("enter", "l", "right"), key.WithHelp("enter", "diff")),
+		Back:        key.NewBinding(key.WithKeys("esc", "h", "left", "backspace"), key.WithHelp("esc", "back")),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		QuickFilter: key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "quick filter")),
+		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Reconcile:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "reconcile")),
+		Delete:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "delete unmanaged")),
+		Reload:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload sources")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		NextHunk:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/previous hunk")),
+		PrevHunk:    key.NewBinding(key.WithKeys("N")),
+		Wrap:        key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap lines")),
+	}
+	if readOnly {
+		k.Reconcile.SetEnabled(false)
+		k.Delete.SetEnabled(false)
+	}
+	return k
+}
+
+// listHelp is the footer of the object list: the most useful keys.
+func (k keyMap) listHelp() []key.Binding {
+	return []key.Binding{k.Open, k.Reconcile, k.Filter, k.QuickFilter, k.Sort, k.Help, k.Quit}
+}
+
+// diffHelp is the footer of the diff view.
+func (k keyMap) diffHelp() []key.Binding {
+	return []key.Binding{k.Back, k.Reconcile, k.NextHunk, k.Wrap, k.Help, k.Quit}
+}
+
+// all is every binding, in groups, for the help screen.
+func (k keyMap) all() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.Back, k.Filter, k.QuickFilter, k.Sort},
+		{k.Reconcile, k.Delete, k.Reload, k.NextHunk, k.Wrap},
+		{k.Help, k.Quit},
+	}
+}

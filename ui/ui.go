@@ -1,0 +1,325 @@
+// Package ui is kubedrift's terminal UI: the objects of a drift check by
+// status, their diffs, and a reconcile per object, kept up to date while it
+// is open. It is a Bubble Tea v2 program that knows the cluster only
+// through the Checker and Reconciler interfaces, so that tests can drive it
+// with fakes.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/themes"
+)
+
+// Checker judges the desired state against the cluster.
+type Checker interface {
+	// Check loads the desired state afresh and judges all of it. It calls
+	// found with each verdict as it is reached, with how many of total
+	// are judged so far, from any goroutine; it returns the report and
+	// the problems with the input (a bad manifest, an unreachable cluster).
+	Check(ctx context.Context, found func(r drift.Result, judged, total int)) (*drift.Report, []error)
+	// Recheck judges one desired object again, as the cluster has it now.
+	// ok is false when ref is not part of the desired state.
+	Recheck(ctx context.Context, ref drift.Ref) (r drift.Result, ok bool)
+}
+
+// Reconciler writes to the cluster, one object at a time.
+type Reconciler interface {
+	// Reconcile makes the live object of ref what its manifest says.
+	Reconcile(ctx context.Context, ref drift.Ref, opts ReconcileOptions) Outcome
+	// Delete deletes the unmanaged live object ref.
+	Delete(ctx context.Context, ref drift.Ref) Outcome
+}
+
+// ReconcileOptions are the consents beyond the first.
+type ReconcileOptions struct {
+	// Force takes fields other managers own; Recreate deletes and creates
+	// an object whose manifest changes an immutable field.
+	Force, Recreate bool
+}
+
+// Outcome is what a reconcile did (see cluster.Outcome).
+type Outcome struct {
+	// Action is what was done: create, apply, recreate or delete. Manager
+	// is the field manager it was done as.
+	Action, Manager string
+	// Verdict is the object's verdict afterwards, when it was judged again.
+	Verdict *drift.Result
+	// Conflicts name the fields other managers own that stopped the apply.
+	Conflicts []string
+	// Immutable says the object must be recreated to be reconciled.
+	Immutable bool
+	// Err says why the object is not reconciled.
+	Err error
+}
+
+// Options configure the UI.
+type Options struct {
+	Checker Checker
+	// Reconciler writes; nil, or ReadOnly, hides every write action.
+	Reconciler Reconciler
+	ReadOnly   bool
+	// Changes names live objects that changed while the UI is open, which it
+	// judges again. Nil means no live updates.
+	Changes <-chan drift.Ref
+	// Errors are problems of the live updates (a lost watch), shown as they
+	// come.
+	Errors <-chan error
+	// Styles colour the UI; themes.Plain().Styles() for none.
+	Styles themes.Styles
+	// Title names what is checked, such as the kubeconfig context.
+	Title string
+	// Now tells the time, for the age of changes; nil is time.Now.
+	Now func() time.Time
+}
+
+// view is what the screen shows.
+type view int
+
+const (
+	listView view = iota
+	diffView
+	confirmView
+	helpView
+)
+
+// Model is the UI's state. It is a value, as Bubble Tea wants: Update
+// returns the next one.
+type Model struct {
+	opts   Options
+	ctx    context.Context
+	keys   keyMap
+	help   help.Model
+	width  int
+	height int
+	view   view
+	prev   view // the view help returns to
+
+	list    list
+	diff    diffState
+	confirm confirmState
+
+	loading       bool
+	judged, total int
+	inputErrs     []error
+	message       string // the last outcome or error, in the footer
+}
+
+// New returns the UI for opts, bound to ctx: ending ctx ends its work.
+func New(ctx context.Context, opts Options) Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Reconciler == nil {
+		opts.ReadOnly = true
+	}
+	h := help.New()
+	h.Styles.ShortKey = opts.Styles.HelpKey
+	h.Styles.ShortDesc = opts.Styles.HelpDesc
+	h.Styles.FullKey = opts.Styles.HelpKey
+	h.Styles.FullDesc = opts.Styles.HelpDesc
+	h.Styles.ShortSeparator = opts.Styles.HelpSeparator
+	h.Styles.FullSeparator = opts.Styles.HelpSeparator
+	h.Styles.Ellipsis = opts.Styles.HelpSeparator
+	return Model{opts: opts, ctx: ctx, keys: newKeyMap(opts.ReadOnly), help: h, width: 80, height: 24, loading: true}
+}
+
+// Run runs the UI on the terminal until the user quits.
+func Run(ctx context.Context, opts Options, programOpts ...tea.ProgramOption) error {
+	_, err := tea.NewProgram(New(ctx, opts), append([]tea.ProgramOption{tea.WithContext(ctx)}, programOpts...)...).Run()
+	return err
+}
+
+// Messages.
+type (
+	// resultMsg is one verdict of a check under way; more come on ch.
+	resultMsg struct {
+		r             drift.Result
+		judged, total int
+		ch            <-chan tea.Msg
+	}
+	// loadedMsg ends a check.
+	loadedMsg struct {
+		rep  *drift.Report
+		errs []error
+	}
+	// recheckedMsg is a fresh verdict on one object.
+	recheckedMsg struct {
+		ref drift.Ref
+		r   drift.Result
+		ok  bool
+	}
+	// outcomeMsg is the end of a reconcile.
+	outcomeMsg struct {
+		ref drift.Ref
+		out Outcome
+	}
+	// changeMsg names a live object that changed.
+	changeMsg struct{ ref drift.Ref }
+	// watchErrMsg is a problem of the live updates.
+	watchErrMsg struct{ err error }
+)
+
+// Init starts the check, and listens for live changes.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.check(), listenChanges(m.opts.Changes), listenErrors(m.opts.Errors), tea.RequestBackgroundColor)
+}
+
+// check runs a check in the background, streaming its verdicts.
+func (m Model) check() tea.Cmd {
+	ch := make(chan tea.Msg, 256)
+	checker, ctx := m.opts.Checker, m.ctx
+	go func() {
+		defer close(ch)
+		rep, errs := checker.Check(ctx, func(r drift.Result, judged, total int) {
+			select {
+			case ch <- resultMsg{r: r, judged: judged, total: total}:
+			case <-ctx.Done():
+			}
+		})
+		select {
+		case ch <- loadedMsg{rep: rep, errs: errs}:
+		case <-ctx.Done():
+		}
+	}()
+	return listen(ch)
+}
+
+// listen returns the next message of a running check.
+func listen(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		if r, isResult := msg.(resultMsg); isResult {
+			r.ch = ch
+			return r
+		}
+		return msg
+	}
+}
+
+func listenChanges(ch <-chan drift.Ref) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ref, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return changeMsg{ref}
+	}
+}
+
+func listenErrors(ch <-chan error) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		err, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return watchErrMsg{err}
+	}
+}
+
+// Update handles one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		m.list.fit(m.listHeight())
+		return m, nil
+	case resultMsg:
+		m.judged, m.total = msg.judged, msg.total
+		m.list.upsert(msg.r)
+		m.list.fit(m.listHeight())
+		return m, listen(msg.ch)
+	case loadedMsg:
+		m.loading = false
+		m.inputErrs = msg.errs
+		if msg.rep != nil {
+			m.list.replace(msg.rep.Results)
+		}
+		m.list.fit(m.listHeight())
+		return m, nil
+	case recheckedMsg:
+		if msg.ok {
+			m.list.upsert(msg.r)
+		}
+		m.refreshDiff()
+		return m, nil
+	case outcomeMsg:
+		return m.finishReconcile(msg), nil
+	case changeMsg:
+		checker, ctx, ref := m.opts.Checker, m.ctx, msg.ref
+		recheck := func() tea.Msg {
+			r, ok := checker.Recheck(ctx, ref)
+			return recheckedMsg{ref: ref, r: r, ok: ok}
+		}
+		return m, tea.Batch(recheck, listenChanges(m.opts.Changes))
+	case watchErrMsg:
+		m.message = fmt.Sprintf("live updates: %v (kubedrift keeps trying; r reloads)", msg.err)
+		return m, listenErrors(m.opts.Errors)
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	case tea.MouseWheelMsg:
+		if m.view == diffView {
+			m.diff.scroll(wheelStep(msg), m.diffHeight())
+		} else if m.view == listView {
+			m.list.move(wheelStep(msg), m.listHeight())
+		}
+		return m, nil
+	case tea.MouseClickMsg:
+		if m.view == listView && msg.Button == tea.MouseLeft {
+			if row := msg.Y - listTop; row >= 0 {
+				m.list.click(row, m.listHeight())
+			}
+		}
+		return m, nil
+	}
+	return m, nil
+}
+
+func wheelStep(msg tea.MouseWheelMsg) int {
+	if msg.Button == tea.MouseWheelUp {
+		return -3
+	}
+	return 3
+}
+
+// key handles a key press in the current view.
+func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	switch m.view {
+	case confirmView:
+		return m.confirmKey(msg)
+	case helpView:
+		m.view = m.prev
+		return m, nil
+	case diffView:
+		return m.diffKey(msg)
+	}
+	return m.listKey(msg)
+}
+
+// listHeight is how many rows of objects fit on the screen: the header,
+// column titles, message line and footer take the rest.
+func (m Model) listHeight() int {
+	return max(m.height-listTop-2, 1)
+}
+
+// listTop is the screen line of the first object row.
+const listTop = 2
