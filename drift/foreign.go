@@ -46,9 +46,9 @@ func (f ForeignField) Describe(now time.Time) string {
 //
 // The manifest's own history is never foreign: neither applier's fields,
 // nor kubedrift's, nor those of the manager that owns most of what the
-// manifest sets, which is the one that created the object when kubectl's
-// client-side apply or Helm 3 did (those record every field of the object
-// they wrote, defaults included, as theirs). Neither is the bookkeeping
+// manifest sets, nor those of kubectl's and Helm's appliers
+// (manifestAppliers), which record every field of an object they create,
+// defaults included, as theirs. Neither is the bookkeeping
 // appliers add: kubectl's last-applied annotation and Helm's release marks.
 func foreignFields(desired, live, shown *unstructured.Unstructured, applier string) []ForeignField {
 	if isSecret(desired) {
@@ -74,7 +74,7 @@ func foreignFields(desired, live, shown *unstructured.Unstructured, applier stri
 	seen := map[string]int{}
 	for i := range owners {
 		o := &owners[i]
-		if o.manager == applier || o.manager == fieldManager || o.manager == creator || isClusterController(o.manager) {
+		if o.manager == applier || o.manager == fieldManager || o.manager == creator || manifestAppliers[o.manager] || isClusterController(o.manager) {
 			continue
 		}
 		o.fields.Leaves().Iterate(func(p fieldpath.Path) {
@@ -101,6 +101,18 @@ func foreignFields(desired, live, shown *unstructured.Unstructured, applier stri
 		})
 	}
 	return found
+}
+
+// manifestAppliers are the field managers that only ever write a manifest
+// whole: what they own beyond the manifest are the defaults of the moment
+// they created the object (they record every field they wrote), never a
+// foreign choice. They stay so after a reconcile by kubedrift makes
+// kubedrift the manager that owns most of the manifest.
+var manifestAppliers = map[string]bool{
+	"kubectl-client-side-apply": true,
+	"kubectl-create":            true,
+	"kubectl":                   true,
+	"helm":                      true,
 }
 
 // isClusterController reports whether manager is one of the cluster's own
