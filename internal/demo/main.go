@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -91,7 +92,10 @@ func run(ctx context.Context, bin, manifests string, kubedriftArgs []string) (er
 		}
 	}
 
-	args := append([]string{"--check", "-f", manifests, "--kubeconfig", kubeconfig}, kubedriftArgs...)
+	// The UI by default; with --check among the extra arguments (as CI and
+	// a terminal-less run use it), the report.
+	args := append([]string{"-f", manifests, "--kubeconfig", kubeconfig, "--log-file", filepath.Join(os.TempDir(), "kubedrift-demo.log")}, kubedriftArgs...)
+	check := slices.Contains(kubedriftArgs, "--check")
 	step("kubedrift " + strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "kubedrift"), args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -102,6 +106,7 @@ func run(ctx context.Context, bin, manifests string, kubedriftArgs []string) (er
 	err = cmd.Run()
 	var exit *exec.ExitError
 	switch {
+	case !check:
 	case err == nil:
 		err = errors.New("kubedrift exited 0 (in sync), but the hand edits should have shown as drift")
 	case errors.As(err, &exit) && exit.ExitCode() == 1:
