@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/themes"
+)
+
+// BenchmarkKeyPress measures one key press on a list of 10,000 objects:
+// Update and the View that follows, as the program runs them.
+func BenchmarkKeyPress(b *testing.B) {
+	results := make([]drift.Result, 10000)
+	base := sample()
+	for i := range results {
+		r := base[i%len(base)]
+		r.Ref.Name = fmt.Sprintf("%s-%05d", r.Ref.Name, i)
+		results[i] = r
+	}
+	dark, _ := themes.Builtin("dark")
+	m := New(b.Context(), Options{Checker: &fakeChecker{}, Styles: dark.Styles(), Now: func() time.Time { return now }})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	next, _ = next.(Model).Update(loadedMsg{rep: &drift.Report{Results: results}})
+	m = next.(Model)
+	down, up := keyPress("down"), keyPress("k")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := down
+		if i%200 >= 100 {
+			k = up
+		}
+		next, _ := m.Update(k)
+		m = next.(Model)
+		_ = m.View()
+	}
+}
