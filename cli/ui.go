@@ -117,12 +117,7 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 	if !ok {
 		return drift.Result{}, false
 	}
-	for _, r := range engine.Check(ctx, []drift.Desired{d}).Results {
-		if r.Ref == ref {
-			return r, true
-		}
-	}
-	return drift.Result{}, false
+	return engine.Judge(ctx, d), true
 }
 
 // Reconcile puts one object back, as --apply would.

@@ -113,7 +113,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, d drift.Desired, opts Reconc
 		out.Err = err
 		return out
 	}
-	out.Verdict = r.judge(ctx, d, out.Ref)
+	verdict := r.Engine.Judge(ctx, d)
+	out.Verdict = &verdict
 	return out
 }
 
@@ -198,16 +199,6 @@ func (r *Reconciler) Delete(ctx context.Context, ref drift.Ref) Outcome {
 	}
 	out.Err = r.logged(&out, err)
 	return out
-}
-
-// judge returns the fresh verdict on the object ref of d.
-func (r *Reconciler) judge(ctx context.Context, d drift.Desired, ref drift.Ref) *drift.Result {
-	for _, res := range r.Engine.Check(ctx, []drift.Desired{d}).Results {
-		if res.Ref == ref {
-			return &res
-		}
-	}
-	return nil
 }
 
 // logged records a write and returns its error, explained.

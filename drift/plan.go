@@ -1,6 +1,8 @@
 package drift
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -41,4 +43,16 @@ func (e *Engine) Plan(obj, live *unstructured.Unstructured) (ApplyPlan, error) {
 // server may set.
 func (e *Engine) Resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	return e.resolve(obj)
+}
+
+// Judge judges one desired object again, as the cluster has it now, and
+// returns its verdict: after a reconcile, or when its live object changed.
+// Unmanaged objects the reading comes upon are left out.
+func (e *Engine) Judge(ctx context.Context, d Desired) Result {
+	for _, r := range e.Check(ctx, []Desired{d}).Results {
+		if r.Status != Unmanaged {
+			return r
+		}
+	}
+	panic("drift: Check gave no verdict on a desired object") // it gives one to each
 }
