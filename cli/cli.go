@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -239,15 +240,11 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return ExitError, fmt.Errorf("kubeconfig: %w", err)
 	}
+	if !o.Check && !o.Apply {
+		return o.runUI(ctx, namespace)
+	}
 	client, access, connErr := o.connect()
-	if connErr != nil || o.Check || o.Apply {
-		return o.runOnce(ctx, namespace, client, access, connErr)
-	}
-	engOpts, err := o.engineOptions(namespace)
-	if err != nil {
-		return ExitError, err
-	}
-	return o.runUI(ctx, client, access, engOpts)
+	return o.runOnce(ctx, namespace, client, access, connErr)
 }
 
 // sourceOptions says where the desired state comes from.
@@ -263,12 +260,18 @@ func (o *Options) sourceOptions(namespace string, access *sources.Cluster) sourc
 	}
 }
 
-// engineOptions are the drift engine's options from the command line.
+// engineOptions are the drift engine's options from the command line, with
+// the ignore rules read from their file.
 func (o *Options) engineOptions(namespace string) (drift.Options, error) {
 	ignore, err := o.ignoreRules()
 	if err != nil {
 		return drift.Options{}, err
 	}
+	return o.engineOptionsWith(namespace, ignore), nil
+}
+
+// engineOptionsWith are the engine's options with the given ignore rules.
+func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules) drift.Options {
 	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
 	return drift.Options{
 		Mode:             mode,
@@ -278,7 +281,7 @@ func (o *Options) engineOptions(namespace string) (drift.Options, error) {
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,
 		Owned:            o.owned(namespace),
-	}, nil
+	}
 }
 
 // runOnce is --check and --apply: one check, a report, and for --apply the
@@ -351,25 +354,41 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 	return client, &sources.Cluster{Discovery: dc, Client: cs}, nil
 }
 
-// ignoreRules loads --config, or the .kubedrift.yaml found from the first
-// local source's directory upward; nil when there is none.
+// ignoreRules loads the rule file ignoreFile names; nil when there is none.
 func (o *Options) ignoreRules() (*drift.IgnoreRules, error) {
-	path := o.Config
-	if path == "" {
-		start := "."
-		for _, p := range slices.Concat(o.Filenames, o.Kustomizations, []string{o.Chart.Path}) {
-			if p != "" && p != "-" {
-				start = p
-				break
-			}
-		}
-		found, err := drift.FindConfig(start)
-		if err != nil || found == "" {
-			return nil, err
-		}
-		path = found
+	path, err := o.ignoreFile()
+	if err != nil {
+		return nil, err
 	}
-	return drift.LoadIgnoreRules(path)
+	rules, err := drift.LoadIgnoreRules(path)
+	if errors.Is(err, fs.ErrNotExist) && o.Config == "" {
+		return nil, nil // no rules yet: ignoreFile names where they would go
+	}
+	return rules, err
+}
+
+// ignoreFile is the ignore rule file: --config, or the .kubedrift.yaml found
+// from the first local source's directory upward, or, when there is none,
+// the one a new rule would create in that directory.
+func (o *Options) ignoreFile() (string, error) {
+	if o.Config != "" {
+		return o.Config, nil
+	}
+	start := "."
+	for _, p := range slices.Concat(o.Filenames, o.Kustomizations, []string{o.Chart.Path}) {
+		if p != "" && p != "-" {
+			start = p
+			break
+		}
+	}
+	found, err := drift.FindConfig(start)
+	if err != nil || found != "" {
+		return found, err
+	}
+	if info, err := os.Stat(start); err == nil && !info.IsDir() {
+		start = filepath.Dir(start)
+	}
+	return filepath.Join(start, ".kubedrift.yaml"), nil
 }
 
 // owned returns the test of whether a live object belongs to the desired

@@ -23,16 +23,12 @@ func UIOptions(ctx context.Context, args []string, streams genericiooptions.IOSt
 	if err != nil {
 		return ui.Options{}, nil, err
 	}
-	client, access, err := o.connect()
-	if err != nil {
-		return ui.Options{}, nil, err
-	}
 	if o.Check || o.Apply {
 		return ui.Options{}, nil, errors.New("the UI runs without --check and --apply")
 	}
-	engOpts, err := o.engineOptions(namespace)
+	log, closer, err := o.openLog()
 	if err != nil {
 		return ui.Options{}, nil, err
 	}
-	return o.uiOptions(client, access, engOpts)
+	return o.uiOptions(namespace, log), func() { closer.Close() }, nil
 }

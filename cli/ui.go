@@ -1,14 +1,15 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"golang.org/x/term"
 
 	"github.com/kubedrift/kubedrift/cluster"
@@ -19,30 +20,60 @@ import (
 )
 
 // session is what the UI works with: it loads and judges the desired state
-// (ui.Checker), writes (ui.Reconciler), and watches the live objects of the
-// last check, feeding their changes to the UI.
+// (ui.Checker), writes (ui.Reconciler), keeps the ignore rules (ui.Ignorer),
+// and watches the live objects of the last check, feeding their changes to
+// the UI. It connects to the cluster at its first check, and again at the
+// next one for as long as the cluster cannot be reached, so that the UI
+// opens, and says what is wrong, without one.
 type session struct {
-	o       *Options
-	client  *cluster.Client
-	access  *sources.Cluster
-	engOpts drift.Options
-	log     *slog.Logger
+	o         *Options
+	namespace string
+	log       *slog.Logger
 
 	changes chan drift.Ref
 	errors  chan error
 
 	mu      sync.Mutex
+	client  *cluster.Client
+	access  *sources.Cluster
 	engine  *drift.Engine
 	desired map[drift.Ref]drift.Desired
 	stop    context.CancelFunc // ends the watch of the previous check
 }
 
-// Check loads the sources afresh, judges them, and watches what they name.
+// connected returns the cluster, connecting when the session is not yet.
+func (s *session) connected() (*cluster.Client, *sources.Cluster, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil {
+		client, access, err := s.o.connect()
+		if err != nil {
+			return nil, nil, err
+		}
+		s.client, s.access = client, access
+	}
+	return s.client, s.access, nil
+}
+
+// Check loads the sources and the ignore rules afresh, judges them, and
+// watches what they name. Without a cluster it returns no report, and the
+// problems with the input that are known without one.
 func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, total int)) (*drift.Report, []error) {
-	manifests, inputErrs := sources.Load(ctx, s.o.sourceOptions(s.engOpts.DefaultNamespace, s.access))
-	opts := s.engOpts
+	client, access, connErr := s.connected()
+	manifests, inputErrs := sources.Load(ctx, s.o.sourceOptions(s.namespace, access))
+	if connErr != nil {
+		return nil, append(inputErrs, connErr)
+	}
+	engOpts, err := s.o.engineOptions(s.namespace)
+	if err != nil {
+		// Judged without the rules, the objects still show; the error says
+		// why some drift the user ignored is back.
+		inputErrs = append(inputErrs, fmt.Errorf("%w (judged without ignore rules)", err))
+		engOpts = s.o.engineOptionsWith(s.namespace, nil)
+	}
+	opts := engOpts
 	opts.Progress = found
-	engine := drift.NewEngine(s.client, s.client, opts)
+	engine := drift.NewEngine(client, client, opts)
 	desired := desiredState(manifests)
 	rep := engine.Check(ctx, desired)
 
@@ -64,7 +95,7 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	s.mu.Lock()
 	// Rechecks and reconciles judge one object at a time, reporting to
 	// nobody: the check's progress callback ends with the check.
-	s.engine, s.desired = drift.NewEngine(s.client, s.client, s.engOpts), byRef
+	s.engine, s.desired = drift.NewEngine(client, client, engOpts), byRef
 	if s.stop != nil {
 		s.stop()
 	}
@@ -73,19 +104,19 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	s.mu.Unlock()
 	// A kind the user may not list keeps Watch waiting (its error goes to
 	// the UI): the check does not wait for it.
-	go s.watch(watchCtx, targets)
+	go s.watch(watchCtx, client, targets)
 	return rep, inputErrs
 }
 
 // watch forwards the changes of the live objects of targets to the UI.
-func (s *session) watch(ctx context.Context, targets []cluster.WatchTarget) {
+func (s *session) watch(ctx context.Context, client *cluster.Client, targets []cluster.WatchTarget) {
 	report := func(err error) {
 		select {
 		case s.errors <- err:
 		default: // the UI shows one at a time; drop the rest
 		}
 	}
-	changes, err := s.client.Watch(ctx, targets, report)
+	changes, err := client.Watch(ctx, targets, report)
 	if err != nil {
 		report(err)
 		return
@@ -102,18 +133,18 @@ func (s *session) watch(ctx context.Context, targets []cluster.WatchTarget) {
 	}()
 }
 
-// lookup returns the engine and the desired object of ref, from the last
-// check.
-func (s *session) lookup(ref drift.Ref) (*drift.Engine, drift.Desired, bool) {
+// lookup returns the client, the engine and the desired object of ref, from
+// the last check.
+func (s *session) lookup(ref drift.Ref) (*cluster.Client, *drift.Engine, drift.Desired, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d, ok := s.desired[ref]
-	return s.engine, d, ok
+	return s.client, s.engine, d, ok
 }
 
 // Recheck judges one desired object again.
 func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, bool) {
-	engine, d, ok := s.lookup(ref)
+	_, engine, d, ok := s.lookup(ref)
 	if !ok {
 		return drift.Result{}, false
 	}
@@ -122,62 +153,95 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 
 // Reconcile puts one object back, as --apply would.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	engine, d, ok := s.lookup(ref)
+	client, engine, d, ok := s.lookup(ref)
 	if !ok {
 		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
 	}
-	rec := &cluster.Reconciler{Client: s.client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
+	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
 	return outcome(rec.Reconcile(ctx, d, cluster.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate}))
 }
 
 // Delete deletes an unmanaged object.
 func (s *session) Delete(ctx context.Context, ref drift.Ref) ui.Outcome {
-	engine, _, _ := s.lookup(ref)
-	rec := &cluster.Reconciler{Client: s.client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
+	client, engine, _, _ := s.lookup(ref)
+	if engine == nil {
+		return ui.Outcome{Err: fmt.Errorf("%s was never judged: r reloads", ref)}
+	}
+	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
 	return outcome(rec.Delete(ctx, ref))
+}
+
+// IgnoreRule returns the rule that ignores one field of ref, and the rule
+// file it goes to.
+func (s *session) IgnoreRule(ref drift.Ref, pointer string) (rule, file string, err error) {
+	file, err = s.o.ignoreFile()
+	if err != nil {
+		return "", "", err
+	}
+	rule, err = drift.IgnoreRuleYAML(ref, pointer)
+	return rule, file, err
+}
+
+// AddIgnoreRule adds that rule to that file; the next check reads it.
+func (s *session) AddIgnoreRule(ref drift.Ref, pointer string) error {
+	file, err := s.o.ignoreFile()
+	if err != nil {
+		return err
+	}
+	return drift.AddIgnoreRule(file, ref, pointer)
 }
 
 func outcome(o cluster.Outcome) ui.Outcome {
 	return ui.Outcome{Action: string(o.Action), Manager: o.Manager, Verdict: o.Verdict, Conflicts: o.Conflicts, Immutable: o.Immutable, Err: o.Err}
 }
 
-// runUI opens the terminal UI on the desired state.
-func (o *Options) runUI(ctx context.Context, client *cluster.Client, access *sources.Cluster, engOpts drift.Options) (int, error) {
+// runUI opens the terminal UI on the desired state. It opens whether or not
+// the cluster answers: the UI says when it does not, and tries again.
+func (o *Options) runUI(ctx context.Context, namespace string) (int, error) {
 	in, inOK := o.streams.In.(*os.File)
 	out, outOK := o.streams.Out.(*os.File)
 	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
 		return ExitError, fmt.Errorf("the UI needs a terminal: run with --check for a report")
 	}
-	theme, err := themes.Resolve(themes.Options{
-		Name:              o.Theme,
-		HasDarkBackground: func() bool { return lipgloss.HasDarkBackground(in, out) },
-	})
+	themeOpts := themes.Options{Name: o.Theme}
+	theme, err := themes.Resolve(themeOpts)
 	if err != nil {
 		return ExitError, fmt.Errorf("--theme: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	opts, closeLog, err := o.uiOptions(client, access, engOpts)
+	log, closer, err := o.openLog()
 	if err != nil {
 		return ExitError, err
 	}
-	defer closeLog()
+	defer closer.Close()
+	opts := o.uiOptions(namespace, log)
 	opts.Styles = theme.Styles()
+	if o.Theme == "" || o.Theme == "auto" {
+		// Bubble Tea asks the terminal for its background colour; the
+		// answer picks the light or the dark theme.
+		opts.Restyle = func(dark bool) themes.Styles {
+			themeOpts.HasDarkBackground = func() bool { return dark }
+			th, _ := themes.Resolve(themeOpts) // resolved once already
+			return th.Styles()
+		}
+	}
+	restore, err := quietStderr(log)
+	if err != nil {
+		return ExitError, err
+	}
+	defer restore()
 	if err := ui.Run(ctx, opts, tea.WithInput(in), tea.WithOutput(out)); err != nil {
 		return ExitError, err
 	}
 	return ExitInSync, nil
 }
 
-// uiOptions builds the UI's options: a session on the cluster, and the
-// write log it logs to until closeLog.
-func (o *Options) uiOptions(client *cluster.Client, access *sources.Cluster, engOpts drift.Options) (opts ui.Options, closeLog func(), err error) {
-	log, closer, err := o.openLog()
-	if err != nil {
-		return ui.Options{}, nil, err
-	}
+// uiOptions builds the UI's options: a session on the cluster that logs its
+// writes to log.
+func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
 	s := &session{
-		o: o, client: client, access: access, engOpts: engOpts, log: log,
+		o: o, namespace: namespace, log: log,
 		changes: make(chan drift.Ref, 256), errors: make(chan error, 1),
 	}
 	var rec ui.Reconciler = s
@@ -192,7 +256,36 @@ func (o *Options) uiOptions(client *cluster.Client, access *sources.Cluster, eng
 		}
 	}
 	return ui.Options{
-		Checker: s, Reconciler: rec, ReadOnly: o.ReadOnly,
+		Checker: s, Reconciler: rec, ReadOnly: o.ReadOnly, Ignorer: s,
 		Changes: s.changes, Errors: s.errors, Title: title,
-	}, func() { closer.Close() }, nil
+	}
+}
+
+// quietStderr sends what libraries print on standard error while the UI
+// runs (kustomize writes its deprecation warnings to os.Stderr and through
+// Go's log package) to the log, line by line, where it cannot tear the
+// screen. restore puts both back once the UI has ended.
+func quietStderr(log *slog.Logger) (restore func(), err error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("redirect standard error: %w", err)
+	}
+	prevStderr, prevLog := os.Stderr, stdlog.Writer()
+	os.Stderr = w
+	stdlog.SetOutput(w)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lines := bufio.NewScanner(r)
+		for lines.Scan() {
+			log.Warn("printed on standard error while the UI ran", "text", lines.Text())
+		}
+	}()
+	return func() {
+		os.Stderr = prevStderr
+		stdlog.SetOutput(prevLog)
+		w.Close()
+		<-done
+		r.Close()
+	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubedrift/kubedrift/cli"
+	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
 	"github.com/kubedrift/kubedrift/themes"
 	"github.com/kubedrift/kubedrift/ui"
@@ -106,6 +107,73 @@ func TestUIReconcileAndLiveUpdate(t *testing.T) {
 	// Someone scales the Deployment while the UI is open.
 	kubectl(t, "scale", "deployment/web", "--replicas=7", "-n", ns)
 	waitScreen("drifted    Deployment.apps "+ns+"/web", "replicas 7→")
+
+	// The user decides the replicas are the autoscaler's business: a rule
+	// from the diff view, written next to the manifests, and the
+	// Deployment is judged in sync under it.
+	enter := func() { p.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) }
+	enter()
+	waitScreen("spec.replicas: 7 -> ")
+	press("i")
+	waitScreen("Ignore a field of Deployment.apps "+ns+"/web", "spec.replicas")
+	enter()
+	rules := filepath.Join(dir, ".kubedrift.yaml")
+	waitScreen("This rule will be added to "+rules, "- /spec/replicas")
+	press("y")
+	waitScreen("in sync  Deployment.apps "+ns+"/web", "added the rule to "+rules)
+	data, err := os.ReadFile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ignore:\n  - group: apps\n    kind: Deployment\n    namespace: " + ns + "\n    name: web\n    paths:\n      - /spec/replicas\n"
+	if string(data) != want {
+		t.Errorf("%s is\n%s\nwant\n%s", rules, data, want)
+	}
+}
+
+// TestUIWithoutCluster opens the UI's session on a cluster that does not
+// answer: the check judges nothing and says why, with the problems in the
+// manifests that are known without a cluster, instead of ending the program.
+func TestUIWithoutCluster(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: me, user: {token: not-a-secret-but-never-printed}}]
+contexts: [{name: gone, context: {cluster: gone, user: me}}]
+current-context: gone
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
+	opts, closeLog, err := cli.UIOptions(t.Context(), []string{"--kubeconfig", kubeconfig, "--cache-dir", t.TempDir(),
+		"--request-timeout", "5s", "--log-file", filepath.Join(dir, "log"), "-f", bad}, streams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	rep, errs := opts.Checker.Check(t.Context(), func(drift.Result, int, int) {})
+	if rep != nil {
+		t.Errorf("a report without a cluster: %+v", rep)
+	}
+	var text []string
+	for _, err := range errs {
+		text = append(text, err.Error())
+	}
+	joined := strings.Join(text, "\n")
+	for _, want := range []string{bad + ":3", "cannot reach the cluster at https://127.0.0.1:1"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("problems lack %q:\n%s", want, joined)
+		}
+	}
+	if strings.Contains(joined, "not-a-secret") {
+		t.Errorf("a problem prints the token:\n%s", joined)
+	}
 }
 
 type discard struct{}

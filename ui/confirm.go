@@ -228,7 +228,14 @@ func wrapAll(lines []string, width int) []string {
 // renderHelp lists every key.
 func (m Model) renderHelp() string {
 	m.help.ShowAll = true
-	text := m.opts.Styles.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.keys.all()) +
+	groups := m.keys.all()
+	keys := m.help.FullHelpView(groups)
+	if lipgloss.Width(keys) > m.width {
+		// Two rows of columns fit 80 columns.
+		half := (len(groups) + 1) / 2
+		keys = m.help.FullHelpView(groups[:half]) + "\n\n" + m.help.FullHelpView(groups[half:])
+	}
+	text := m.opts.Styles.Title.Render("Keys") + "\n\n" + keys +
 		"\n\nf shows only drifted, missing, unmanaged or error objects in turn; s sorts by status, kind or namespace.\nWhile a reconcile asks: y applies, F forces conflicts, R recreates, n or esc cancels.\nAny key closes this help."
 	lines := wrapAll(strings.Split(text, "\n"), m.width)
 	for len(lines) < m.height {
@@ -245,6 +252,10 @@ func (m Model) View() tea.View {
 		content = m.renderDiff()
 	case confirmView:
 		content = m.renderConfirm()
+	case ignoreView:
+		content = m.renderIgnore()
+	case problemsView:
+		content = m.renderProblems()
 	case helpView:
 		content = m.renderHelp()
 	default:

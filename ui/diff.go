@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
@@ -14,9 +13,14 @@ import (
 // diffState is the diff view of one object: its lines, built once per
 // verdict, and where the view is.
 type diffState struct {
-	ref    drift.Ref
-	lines  []string // the attribution, then the unified diff, unstyled
-	hunks  []int    // the lines that start a hunk
+	ref   drift.Ref
+	lines []string // the attribution, then the unified diff, unstyled
+	hunks []int    // the lines that start a hunk
+	// pairs are the same lines laid out side by side, and pairHunks the
+	// rows that start a hunk there.
+	pairs     []pairRow
+	pairHunks []int
+	// offset is the first line (or row, side by side) on the screen.
 	offset int
 	wrap   bool
 }
@@ -47,6 +51,7 @@ func (m *Model) refreshDiff() {
 		d.lines = append(d.lines, "  foreign "+f.Describe(now))
 	}
 	d.lines = append(d.lines, "")
+	diffStart := len(d.lines)
 	for line := range strings.Lines(r.Diff()) {
 		line = strings.TrimRight(line, "\n")
 		if strings.HasPrefix(line, "@@") {
@@ -57,6 +62,7 @@ func (m *Model) refreshDiff() {
 	if r.Status == drift.InSync {
 		d.lines = append(d.lines, "  in sync: a reconcile would change nothing")
 	}
+	d.pairs, d.pairHunks = pairLines(d.lines, diffStart)
 	m.diff = d
 }
 
@@ -89,48 +95,75 @@ func (m Model) diffHeight() int {
 	return max(m.height-2, 1)
 }
 
-func (d *diffState) scroll(n, height int) {
-	d.offset = max(min(d.offset+n, len(d.lines)-height), 0)
+// sideBySide reports whether the diff is shown side by side: the user asked
+// for it, and the terminal is wide enough.
+func (m Model) sideBySide() bool {
+	return m.pairView && m.width >= sideBySideMinWidth
+}
+
+// layout returns how many lines (or rows, side by side) the diff has, and
+// where its hunks start.
+func (m Model) layout() (n int, hunks []int) {
+	if m.sideBySide() {
+		return len(m.diff.pairs), m.diff.pairHunks
+	}
+	return len(m.diff.lines), m.diff.hunks
+}
+
+// scroll moves the diff n lines down (up when negative), within the n
+// lines of the layout shown.
+func (d *diffState) scroll(n, lines, height int) {
+	d.offset = max(min(d.offset+n, lines-height), 0)
 }
 
 // diffKey handles a key press in the diff view.
 func (m Model) diffKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	d, h := &m.diff, m.diffHeight()
+	n, hunks := m.layout()
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, m.keys.Back):
 		m.view = listView
 	case key.Matches(msg, m.keys.Up):
-		d.scroll(-1, h)
+		d.scroll(-1, n, h)
 	case key.Matches(msg, m.keys.Down):
-		d.scroll(1, h)
+		d.scroll(1, n, h)
 	case key.Matches(msg, m.keys.PageUp):
-		d.scroll(-h, h)
+		d.scroll(-h, n, h)
 	case key.Matches(msg, m.keys.PageDown):
-		d.scroll(h, h)
+		d.scroll(h, n, h)
 	case key.Matches(msg, m.keys.Top):
 		d.offset = 0
 	case key.Matches(msg, m.keys.Bottom):
-		d.scroll(len(d.lines), h)
+		d.scroll(n, n, h)
 	case key.Matches(msg, m.keys.NextHunk):
-		for _, line := range d.hunks {
+		for _, line := range hunks {
 			if line > d.offset {
 				d.offset = 0
-				d.scroll(line, h)
+				d.scroll(line, n, h)
 				break
 			}
 		}
 	case key.Matches(msg, m.keys.PrevHunk):
-		for i := len(d.hunks) - 1; i >= 0; i-- {
-			if d.hunks[i] < d.offset {
+		for i := len(hunks) - 1; i >= 0; i-- {
+			if hunks[i] < d.offset {
 				d.offset = 0
-				d.scroll(d.hunks[i], h)
+				d.scroll(hunks[i], n, h)
 				break
 			}
 		}
 	case key.Matches(msg, m.keys.Wrap):
 		d.wrap = !d.wrap
+	case key.Matches(msg, m.keys.SideBySide):
+		if !m.pairView && m.width < sideBySideMinWidth {
+			m.message = fmt.Sprintf("side by side needs a terminal %d columns wide; this one has %d", sideBySideMinWidth, m.width)
+			return m, nil
+		}
+		// Lines and rows do not match one to one: start again from the top.
+		m.pairView, d.offset = !m.pairView, 0
+	case key.Matches(msg, m.keys.Ignore):
+		return m.startIgnore()
 	case key.Matches(msg, m.keys.Reconcile), key.Matches(msg, m.keys.Delete):
 		return m.startReconcile(key.Matches(msg, m.keys.Delete))
 	case key.Matches(msg, m.keys.Help):
@@ -139,21 +172,31 @@ func (m Model) diffKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// renderDiff draws the diff view: the lines from the offset, coloured.
+// renderDiff draws the diff view: the lines from the offset, coloured,
+// unified or side by side.
 func (m Model) renderDiff() string {
 	var out []string
 	h := m.diffHeight()
-	for _, line := range m.diff.lines[min(m.diff.offset, len(m.diff.lines)):] {
-		if len(out) >= h {
-			break
-		}
-		if m.diff.wrap {
-			for _, part := range wrapLine(line, m.width) {
-				out = append(out, m.styleDiffLine(part))
+	if m.sideBySide() {
+		for _, row := range m.diff.pairs[min(m.diff.offset, len(m.diff.pairs)):] {
+			if len(out) >= h {
+				break
 			}
-			continue
+			out = append(out, m.renderPair(row, m.width, m.diff.wrap)...)
 		}
-		out = append(out, m.styleDiffLine(truncate(line, m.width)))
+	} else {
+		for _, line := range m.diff.lines[min(m.diff.offset, len(m.diff.lines)):] {
+			if len(out) >= h {
+				break
+			}
+			if m.diff.wrap {
+				for _, part := range wrapLine(line, m.width) {
+					out = append(out, m.styleDiffLine(part))
+				}
+				continue
+			}
+			out = append(out, m.styleDiffLine(truncate(line, m.width)))
+		}
 	}
 	out = out[:min(len(out), h)]
 	for len(out) < h {
@@ -190,19 +233,7 @@ func (m Model) styleDiffLine(line string) string {
 	case strings.HasPrefix(line, "@@"):
 		return s.DiffHunk.Render(line)
 	case strings.HasPrefix(line, " "):
-		return yamlLine(line, s.YAMLKey, s.YAMLString, s.DiffContext)
+		return m.yamlLine(line)
 	}
 	return line
-}
-
-// yamlLine colours one line of YAML: the key, and the value after it.
-func yamlLine(line string, keyStyle, valueStyle, rest lipgloss.Style) string {
-	i := strings.Index(line, ": ")
-	if i < 0 {
-		if k, ok := strings.CutSuffix(line, ":"); ok {
-			return keyStyle.Render(k) + ":"
-		}
-		return rest.Render(line)
-	}
-	return keyStyle.Render(line[:i]) + ": " + valueStyle.Render(line[i+2:])
 }

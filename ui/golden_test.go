@@ -24,6 +24,7 @@ func TestGolden(t *testing.T) {
 		{"list", nil},
 		{"filter", []string{"/", "w", "e", "b"}},
 		{"diff", []string{"down", "enter"}},
+		{"side-by-side", []string{"down", "enter", "v"}},
 		{"confirm", []string{"down", "a"}},
 		{"help", []string{"?"}},
 	}

@@ -8,7 +8,8 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Open, Back, Filter, QuickFilter, Sort   key.Binding
 	Reconcile, Delete, Reload, Help, Quit   key.Binding
-	NextHunk, PrevHunk, Wrap                key.Binding
+	NextHunk, PrevHunk, Wrap, SideBySide    key.Binding
+	Ignore, Problems                        key.Binding
 }
 
 func newKeyMap(readOnly bool) keyMap {
@@ -29,9 +30,12 @@ func newKeyMap(readOnly bool) keyMap {
 		Reload:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload sources")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		NextHunk:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/previous hunk")),
+		NextHunk:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "hunks")),
 		PrevHunk:    key.NewBinding(key.WithKeys("N")),
 		Wrap:        key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "wrap lines")),
+		SideBySide:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "side by side")),
+		Ignore:      key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "ignore field")),
+		Problems:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "show problems")),
 	}
 	if readOnly {
 		k.Reconcile.SetEnabled(false)
@@ -47,15 +51,16 @@ func (k keyMap) listHelp() []key.Binding {
 
 // diffHelp is the footer of the diff view.
 func (k keyMap) diffHelp() []key.Binding {
-	return []key.Binding{k.Back, k.Reconcile, k.NextHunk, k.Wrap, k.Help, k.Quit}
+	// q is left out for room; it quits here too.
+	return []key.Binding{k.Back, k.Reconcile, k.NextHunk, k.SideBySide, k.Ignore, k.Help}
 }
 
 // all is every binding, in groups, for the help screen.
 func (k keyMap) all() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.QuickFilter, k.Sort},
-		{k.Reconcile, k.Delete, k.Reload, k.NextHunk, k.Wrap},
-		{k.Help, k.Quit},
+		{k.Open, k.Back, k.Filter, k.QuickFilter, k.Sort, k.Reload, k.Problems},
+		{k.NextHunk, k.Wrap, k.SideBySide, k.Ignore},
+		{k.Reconcile, k.Delete, k.Help, k.Quit},
 	}
 }

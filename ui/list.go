@@ -254,6 +254,7 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		l.refilter()
 	case key.Matches(msg, m.keys.Open):
 		if _, ok := l.selected(); ok {
+			l.touched = true // the object opened stays selected as verdicts change
 			m.view = diffView
 			m.diff = diffState{}
 			m.refreshDiff()
@@ -261,11 +262,13 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Reconcile), key.Matches(msg, m.keys.Delete):
 		return m.startReconcile(key.Matches(msg, m.keys.Delete))
 	case key.Matches(msg, m.keys.Reload):
-		m.loading, m.judged, m.total = true, 0, 0
-		m.message = "reloading the sources"
-		return m, m.check()
+		return m, m.reload("reloading the sources")
 	case key.Matches(msg, m.keys.Help):
 		m.prev, m.view = m.view, helpView
+	case key.Matches(msg, m.keys.Problems):
+		if len(m.inputErrs) > 0 {
+			m.prev, m.view = m.view, problemsView
+		}
 	}
 	l.fit(h)
 	return m, nil
@@ -278,6 +281,12 @@ func (m Model) renderList() string {
 	b.WriteString(m.opts.Styles.Muted.Render(truncate(fmt.Sprintf("%-9s  %-40s  %s", "STATUS", "OBJECT", "DRIFT"), m.width)) + "\n")
 	l := &m.list
 	h := m.listHeight()
+	if len(l.results) == 0 && len(m.inputErrs) > 0 {
+		// Nothing to list, and something to say why.
+		b.WriteString(m.problems(h))
+		b.WriteString(m.footer(m.keys.listHelp()))
+		return b.String()
+	}
 	now := m.opts.Now()
 	for i := l.offset; i < l.offset+h; i++ {
 		if i >= len(l.rows) {
@@ -341,12 +350,12 @@ func (m Model) header() string {
 func (m Model) footer(bindings []key.Binding) string {
 	msg := m.message
 	if msg == "" && len(m.inputErrs) > 0 {
-		msg = fmt.Sprintf("%d problem(s) with the input: %v", len(m.inputErrs), m.inputErrs[0])
+		msg = fmt.Sprintf("%d problem(s), e shows them: %v", len(m.inputErrs), m.inputErrs[0])
 	}
 	if msg == "" && m.opts.ReadOnly {
 		msg = "read-only: reconcile is off (--read-only, or no permission to write)"
 	}
-	return truncate(msg, m.width) + "\n" + m.help.ShortHelpView(bindings)
+	return truncate(msg, m.width) + "\n" + truncateStyled(m.help.ShortHelpView(bindings), m.width)
 }
 
 // summary is a row's short account of the drift: the first changed field

@@ -24,6 +24,9 @@ type Checker interface {
 	// are judged so far, from any goroutine; it returns the report and
 	// the problems with the input (a bad manifest, an unreachable cluster).
 	Check(ctx context.Context, found func(r drift.Result, judged, total int)) (*drift.Report, []error)
+	// The report is nil when nothing could be judged, as when the cluster
+	// cannot be reached; the UI then tries again by itself.
+	//
 	// Recheck judges one desired object again, as the cluster has it now.
 	// ok is false when ref is not part of the desired state.
 	Recheck(ctx context.Context, ref drift.Ref) (r drift.Result, ok bool)
@@ -65,6 +68,8 @@ type Options struct {
 	// Reconciler writes; nil, or ReadOnly, hides every write action.
 	Reconciler Reconciler
 	ReadOnly   bool
+	// Ignorer writes ignore rules from the diff view; nil turns that off.
+	Ignorer Ignorer
 	// Changes names live objects that changed while the UI is open, which it
 	// judges again. Nil means no live updates.
 	Changes <-chan drift.Ref
@@ -73,6 +78,10 @@ type Options struct {
 	Errors <-chan error
 	// Styles colour the UI; themes.Plain().Styles() for none.
 	Styles themes.Styles
+	// Restyle, when set, gives the styles for a dark (or light) terminal
+	// background, once the terminal has told its colour: the default theme
+	// adapts, a theme the user named does not.
+	Restyle func(dark bool) themes.Styles
 	// Title names what is checked, such as the kubeconfig context.
 	Title string
 	// Now tells the time, for the age of changes; nil is time.Now.
@@ -86,7 +95,9 @@ const (
 	listView view = iota
 	diffView
 	confirmView
+	ignoreView
 	helpView
+	problemsView
 )
 
 // Model is the UI's state. It is a value, as Bubble Tea wants: Update
@@ -100,15 +111,20 @@ type Model struct {
 	height int
 	view   view
 	prev   view // the view help returns to
+	// pairView is the user's choice of a side-by-side diff, kept from one
+	// object to the next.
+	pairView bool
 
 	list    list
 	diff    diffState
 	confirm confirmState
+	ignore  ignoreState
 
 	loading       bool
 	judged, total int
 	inputErrs     []error
 	message       string // the last outcome or error, in the footer
+	reloadNote    string // the message of the reload under way, cleared when it ends
 }
 
 // New returns the UI for opts, bound to ctx: ending ctx ends its work.
@@ -119,15 +135,18 @@ func New(ctx context.Context, opts Options) Model {
 	if opts.Reconciler == nil {
 		opts.ReadOnly = true
 	}
-	h := help.New()
-	h.Styles.ShortKey = opts.Styles.HelpKey
-	h.Styles.ShortDesc = opts.Styles.HelpDesc
-	h.Styles.FullKey = opts.Styles.HelpKey
-	h.Styles.FullDesc = opts.Styles.HelpDesc
-	h.Styles.ShortSeparator = opts.Styles.HelpSeparator
-	h.Styles.FullSeparator = opts.Styles.HelpSeparator
-	h.Styles.Ellipsis = opts.Styles.HelpSeparator
-	return Model{opts: opts, ctx: ctx, keys: newKeyMap(opts.ReadOnly), help: h, width: 80, height: 24, loading: true}
+	m := Model{opts: opts, ctx: ctx, keys: newKeyMap(opts.ReadOnly), help: help.New(), width: 80, height: 24, loading: true}
+	m.restyle(opts.Styles)
+	return m
+}
+
+// restyle colours the UI with styles.
+func (m *Model) restyle(styles themes.Styles) {
+	m.opts.Styles = styles
+	h := &m.help.Styles
+	h.ShortKey, h.FullKey = styles.HelpKey, styles.HelpKey
+	h.ShortDesc, h.FullDesc = styles.HelpDesc, styles.HelpDesc
+	h.ShortSeparator, h.FullSeparator, h.Ellipsis = styles.HelpSeparator, styles.HelpSeparator, styles.HelpSeparator
 }
 
 // Run runs the UI on the terminal until the user quits.
@@ -164,11 +183,24 @@ type (
 	changeMsg struct{ ref drift.Ref }
 	// watchErrMsg is a problem of the live updates.
 	watchErrMsg struct{ err error }
+	// retryMsg is the time to try a check that reached no cluster again.
+	retryMsg struct{}
 )
+
+// retryEvery is how long the UI waits before it checks again when a check
+// judged nothing (the cluster could not be reached).
+const retryEvery = 5 * time.Second
 
 // Init starts the check, and listens for live changes.
 func (m Model) Init() tea.Cmd {
 	return tea.Batch(m.check(), listenChanges(m.opts.Changes), listenErrors(m.opts.Errors), tea.RequestBackgroundColor)
+}
+
+// reload judges everything again, from the sources up.
+func (m *Model) reload(message string) tea.Cmd {
+	m.loading, m.judged, m.total = true, 0, 0
+	m.message, m.reloadNote = message, message
+	return m.check()
 }
 
 // check runs a check in the background, streaming its verdicts.
@@ -248,10 +280,28 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case loadedMsg:
 		m.loading = false
 		m.inputErrs = msg.errs
-		if msg.rep != nil {
-			m.list.replace(msg.rep.Results)
+		if m.message == m.reloadNote {
+			m.message = ""
 		}
 		m.list.fit(m.listHeight())
+		if msg.rep == nil {
+			// Nothing was judged: the verdicts shown, if any, are from the
+			// last check that reached the cluster, and stay until the next.
+			return m, tea.Tick(retryEvery, func(time.Time) tea.Msg { return retryMsg{} })
+		}
+		m.list.replace(msg.rep.Results)
+		m.list.fit(m.listHeight())
+		m.refreshDiff()
+		return m, nil
+	case retryMsg:
+		if m.loading {
+			return m, nil // the user reloaded meanwhile
+		}
+		return m, m.reload("trying again")
+	case tea.BackgroundColorMsg:
+		if m.opts.Restyle != nil {
+			m.restyle(m.opts.Restyle(msg.IsDark()))
+		}
 		return m, nil
 	case recheckedMsg:
 		if msg.ok {
@@ -261,6 +311,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case outcomeMsg:
 		return m.finishReconcile(msg), nil
+	case ignoredMsg:
+		return m.finishIgnore(msg)
 	case changeMsg:
 		checker, ctx, ref := m.opts.Checker, m.ctx, msg.ref
 		recheck := func() tea.Msg {
@@ -275,7 +327,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	case tea.MouseWheelMsg:
 		if m.view == diffView {
-			m.diff.scroll(wheelStep(msg), m.diffHeight())
+			n, _ := m.layout()
+			m.diff.scroll(wheelStep(msg), n, m.diffHeight())
 		} else if m.view == listView {
 			m.list.move(wheelStep(msg), m.listHeight())
 		}
@@ -306,7 +359,9 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch m.view {
 	case confirmView:
 		return m.confirmKey(msg)
-	case helpView:
+	case ignoreView:
+		return m.ignoreKey(msg)
+	case helpView, problemsView:
 		m.view = m.prev
 		return m, nil
 	case diffView:

@@ -357,3 +357,12 @@ func TestHelpListsEveryKey(t *testing.T) {
 		t.Error("a key does not close the help")
 	}
 }
+
+func TestDiffViewStaysOnItsObjectAcrossAReload(t *testing.T) {
+	m := loaded(t, 100, 30, nil)
+	m = keys(t, m, "down", "enter")
+	results := sample()
+	results[0].Status, results[0].Changes = drift.InSync, nil // web sorts last now
+	m = update(t, m, loadedMsg{rep: &drift.Report{Results: results}})
+	assertScreen(t, m, "in sync  Deployment.apps shop/web", "in sync: a reconcile would change nothing")
+}
