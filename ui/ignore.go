@@ -65,7 +65,7 @@ func (m Model) startIgnore() (tea.Model, tea.Cmd) {
 		m.message = fmt.Sprintf("%s has no changed or foreign field to ignore", r.Ref)
 		return m, nil
 	}
-	m.ignore, m.view = s, ignoreView
+	m.ignore, m.view, m.message = s, ignoreView, ""
 	return m, nil
 }
 
