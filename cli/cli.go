@@ -77,12 +77,23 @@ refuses every write.
 
 With --check, kubedrift prints a report and exits with
   0  every object is in sync,
-  1  drift was found (an object differs or is missing),
+  1  drift was found (an object differs or is missing, or, with --prune, is
+     unmanaged); 0 with --exit-zero, for jobs that only report,
   2  an error: bad input, an unreachable cluster, or an object that could not
-     be judged. Every other object is still judged and reported.`
+     be judged. Every other object is still judged and reported.
+Ignored fields never count. The report is text, or with -o json (a documented
+schema), junit (one test case per object), markdown (for a pull request
+comment or $GITHUB_STEP_SUMMARY) or github (annotations on the manifests'
+lines); --output-file writes that format to a file and the text to stdout.`
 
 const examples = `  # Gate a CI job on the manifests in k8s/
   kubedrift --check -f k8s/
+
+  # The text report in the job's log, and JUnit XML for the CI system's test report
+  kubedrift --check -f k8s/ -o junit --output-file drift.xml
+
+  # Annotations on the drifted manifests' lines of a GitHub pull request
+  kubedrift --check -f k8s/ -o github
 
   # A kustomization, a Helm chart and what Helm last deployed, in one run
   kubedrift --check -k overlays/prod --helm ./charts/cache --values prod.yaml --release shop -n shop
@@ -138,6 +149,7 @@ type Options struct {
 	// Config is the ignore rule file (--config); empty means
 	// .kubedrift.yaml found from the first manifest's directory upward.
 	Config string
+	outputOptions
 
 	kube    *genericclioptions.ConfigFlags
 	streams genericiooptions.IOStreams
@@ -192,6 +204,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
+	o.outputOptions.addFlags(f)
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
 }
@@ -217,6 +230,9 @@ func (o *Options) Validate() error {
 	}
 	if _, err := drift.ParseMode(o.Mode); err != nil {
 		return fmt.Errorf("--mode: %w", err)
+	}
+	if err := o.outputOptions.validate(); err != nil {
+		return err
 	}
 	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases) == 0 && o.Chart.Path == "" {
 		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm or a deployed release with --release")
@@ -294,6 +310,12 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 		for _, inputErr := range inputErrs {
 			fmt.Fprintf(o.streams.ErrOut, "error: %v\n", inputErr)
 		}
+		if o.Output != string(report.FormatText) || o.OutputFile != "" {
+			// A CI system that reads the report reads why there is none.
+			if err := o.writeReport(o.streams.Out, nil, append(inputErrs, connErr)); err != nil {
+				return ExitError, errors.Join(connErr, fmt.Errorf("write report: %w", err))
+			}
+		}
 		return ExitError, connErr
 	}
 	engOpts, err := o.engineOptions(namespace)
@@ -303,7 +325,7 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 	engine := drift.NewEngine(client, client, engOpts)
 	desired := desiredState(manifests)
 	rep := engine.Check(ctx, desired)
-	if err := report.Text(o.streams.Out, rep, inputErrs); err != nil {
+	if err := o.writeReport(o.streams.Out, rep, inputErrs); err != nil {
 		return ExitError, fmt.Errorf("write report: %w", err)
 	}
 	if o.Apply {
@@ -318,6 +340,8 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 	switch {
 	case rep.HasErrors() || len(inputErrs) > 0:
 		return ExitError, nil
+	case o.ExitZero:
+		return ExitInSync, nil
 	case rep.HasDrift(), o.Prune && rep.Count(drift.Unmanaged) > 0:
 		return ExitDrift, nil
 	}

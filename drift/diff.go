@@ -7,8 +7,8 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// diffContext is the number of unchanged lines shown around each change, as in
-// diff -u.
+// diffContext is the number of unchanged lines Result.Diff shows around each
+// change, as diff -u does.
 const diffContext = 3
 
 // diffLine is one line of a line diff.
@@ -22,8 +22,15 @@ type diffLine struct {
 }
 
 // unifiedDiff returns the unified diff from a to b with the given file names
-// in its header, or "" when they are equal.
+// in its header and diffContext lines of context, or "" when they are equal.
 func unifiedDiff(fromName, toName, a, b string) string {
+	return unifiedDiffContext(fromName, toName, a, b, diffContext)
+}
+
+// unifiedDiffContext is unifiedDiff with context unchanged lines around each
+// change, as diff -U context writes it; a negative context counts as 0.
+func unifiedDiffContext(fromName, toName, a, b string, context int) string {
+	context = max(context, 0)
 	if a == b {
 		return ""
 	}
@@ -50,28 +57,29 @@ func unifiedDiff(fromName, toName, a, b string) string {
 			i++
 			continue
 		}
-		start := max(0, i-diffContext)
-		end := hunkEnd(lines, i)
+		start := max(0, i-context)
+		end := hunkEnd(lines, i, context)
 		writeHunk(&out, lines[start:end], aLine[start], aLine[end], bLine[start], bLine[end])
 		i = end
 	}
 	return out.String()
 }
 
-// hunkEnd returns the end (exclusive) of the hunk whose first change is at i:
-// changes closer than twice the context share a hunk.
-func hunkEnd(lines []diffLine, i int) int {
+// hunkEnd returns the end (exclusive) of the hunk whose first change is at i,
+// with context lines of context: changes closer than twice the context share
+// a hunk, since their contexts would meet or overlap.
+func hunkEnd(lines []diffLine, i, context int) int {
 	lastChange := i
 	for j := i; j < len(lines); j++ {
 		if lines[j].op != diffmatchpatch.DiffEqual {
 			lastChange = j
 			continue
 		}
-		if j-lastChange > 2*diffContext {
+		if j-lastChange > 2*context {
 			break
 		}
 	}
-	return min(len(lines), lastChange+1+diffContext)
+	return min(len(lines), lastChange+1+context)
 }
 
 // writeHunk writes one hunk. aFrom/aTo and bFrom/bTo are the line counts of a

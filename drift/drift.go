@@ -144,12 +144,21 @@ type Result struct {
 	Live, Want *unstructured.Unstructured
 }
 
-// Diff returns a unified diff from Live to Want, or "" when they are equal.
+// Diff returns a unified diff from Live to Want with three lines of context,
+// as diff -u writes it, or "" when they are equal.
 func (r *Result) Diff() string {
+	return r.DiffContext(diffContext)
+}
+
+// DiffContext returns a unified diff from Live to Want with n unchanged lines
+// around each change, as diff -U n writes it (a negative n counts as 0), or ""
+// when they are equal. Changes with at most 2n unchanged lines between them
+// share a hunk.
+func (r *Result) DiffContext(n int) string {
 	if r.Live == nil && r.Want == nil {
 		return ""
 	}
-	return unifiedDiff("live "+r.Ref.String(), "desired "+r.Ref.String(), toYAML(r.Live), toYAML(r.Want))
+	return unifiedDiffContext("live "+r.Ref.String(), "desired "+r.Ref.String(), toYAML(r.Live), toYAML(r.Want), n)
 }
 
 // Report holds the verdicts on all desired objects, sorted by Ref.

@@ -1,29 +1,93 @@
-// Package report writes the verdicts of a drift check for people and for CI.
 package report
 
 import (
 	"bufio"
 	"fmt"
+	"image/color"
 	"io"
 	"strings"
-	"time"
+
+	"charm.land/lipgloss/v2"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
 
-// Text writes one line per object, with its status, name and origin. Under
-// it come its foreign fields, if any; for a drifted object, its changed fields with who last wrote
-// them; for a drifted, missing or unmanaged object, the unified diff from
-// live to desired; for an error, its reason and message. Problems with the
-// input that kept an object from being read at all (inputErrs) come next,
-// and a summary line ends the report.
-func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
-	return text(w, rep, inputErrs, time.Now())
+// textStyles are the colours of the text report. With colour off every
+// style is nil and paint leaves text as it is.
+type textStyles struct {
+	status                                 map[drift.Status]*lipgloss.Style
+	diffAdd, diffRemove, diffHunk, diffHdr *lipgloss.Style
 }
 
-// text is Text at a given time, from which the age of each change is told.
-func text(w io.Writer, rep *drift.Report, inputErrs []error, now time.Time) error {
+// newTextStyles returns the styles of the text report: the 16 basic ANSI
+// colours, which every colour terminal has and each user's theme maps to
+// something readable, in the roles the UI gives them.
+func newTextStyles(colored bool) textStyles {
+	if !colored {
+		return textStyles{}
+	}
+	style := func(c color.Color) *lipgloss.Style {
+		// Inline and no tab conversion: lines are coloured one at a time
+		// and must come out as they went in, only coloured.
+		s := lipgloss.NewStyle().Foreground(c).Inline(true).TabWidth(lipgloss.NoTabConversion)
+		return &s
+	}
+	bold := lipgloss.NewStyle().Bold(true).Inline(true).TabWidth(lipgloss.NoTabConversion)
+	return textStyles{
+		status: map[drift.Status]*lipgloss.Style{
+			drift.InSync:    style(lipgloss.Green),
+			drift.Drifted:   style(lipgloss.Yellow),
+			drift.Missing:   style(lipgloss.Magenta),
+			drift.Unmanaged: style(lipgloss.Cyan),
+			drift.Error:     style(lipgloss.Red),
+		},
+		diffAdd:    style(lipgloss.Green),
+		diffRemove: style(lipgloss.Red),
+		diffHunk:   style(lipgloss.Cyan),
+		diffHdr:    &bold,
+	}
+}
+
+// paint renders s, one line without its newline, in style, or leaves it as
+// it is when style is nil.
+func paint(style *lipgloss.Style, s string) string {
+	if style == nil || s == "" {
+		return s
+	}
+	return style.Render(s)
+}
+
+// statusColumn is a status word padded to width, the padding outside the
+// colour so that the columns after it line up either way.
+func (st textStyles) statusColumn(s drift.Status, width int) string {
+	word := s.String()
+	return paint(st.status[s], word) + strings.Repeat(" ", max(width-len(word), 0))
+}
+
+// diffLine colours one line of a unified diff by what it is.
+func (st textStyles) diffLine(line string) string {
+	switch {
+	case strings.HasPrefix(line, "--- "), strings.HasPrefix(line, "+++ "):
+		return paint(st.diffHdr, line)
+	case strings.HasPrefix(line, "@@"):
+		return paint(st.diffHunk, line)
+	case strings.HasPrefix(line, "+"):
+		return paint(st.diffAdd, line)
+	case strings.HasPrefix(line, "-"):
+		return paint(st.diffRemove, line)
+	}
+	return line
+}
+
+// writeText writes a summary line, for a CI log's reader to see first, then
+// one line per object, with its status, name and origin. Under it come its foreign fields, if any; for a drifted object, its
+// changed fields with who last wrote them; for a drifted, missing or
+// unmanaged object, the unified diff from live to desired; for an error, its
+// reason and message. Problems with the input that kept an object from being
+// read at all (inputErrs) come last.
+func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) error {
 	bw := bufio.NewWriter(w)
+	st := newTextStyles(opts.Color)
 
 	// "unmanaged" is the one status longer than 8 characters; the column
 	// widens only when an unmanaged object is listed.
@@ -32,57 +96,53 @@ func text(w io.Writer, rep *drift.Report, inputErrs []error, now time.Time) erro
 		statusWidth = max(statusWidth, len(rep.Results[i].Status.String()))
 		nameWidth = max(nameWidth, len(rep.Results[i].Ref.String()))
 	}
+	bw.WriteString(Summary(rep, inputErrs) + "\n")
+	if len(rep.Results)+len(inputErrs) > 0 {
+		bw.WriteString("\n")
+	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		line := fmt.Sprintf("%-*s  %-*s  %s", statusWidth, r.Status, nameWidth, r.Ref, origin(r))
+		line := fmt.Sprintf("%s  %-*s  %s", st.statusColumn(r.Status, statusWidth), nameWidth, r.Ref, originText(r.Origin))
 		if r.Note != "" {
 			line += "  (" + r.Note + ")"
 		}
 		bw.WriteString(line + "\n")
 		for _, f := range r.Foreign {
-			writeIndented(bw, "foreign "+f.Describe(now)+"\n")
+			writeIndented(bw, foreignLine(f, opts.Now)+"\n", nil)
 		}
-		switch r.Status {
-		case drift.Drifted, drift.Missing, drift.Unmanaged:
+		switch {
+		case isDrift(r.Status):
 			for _, c := range r.Changes {
-				writeIndented(bw, c.Describe(now)+"\n")
+				writeIndented(bw, changeLine(c, opts.Now)+"\n", nil)
 			}
-			writeIndented(bw, r.Diff())
-		case drift.Error:
-			writeIndented(bw, fmt.Sprintf("%s: %v", r.Reason, r.Err))
+			writeIndented(bw, r.DiffContext(opts.DiffContext), st.diffLine)
+		case r.Status == drift.Error:
+			writeIndented(bw, errorLine(r), nil)
 		}
 	}
 	for _, err := range inputErrs {
-		fmt.Fprintf(bw, "%-*s  %v\n", statusWidth, drift.Error, err)
+		fmt.Fprintf(bw, "%s  %v\n", st.statusColumn(drift.Error, statusWidth), err)
 	}
-	if len(rep.Results)+len(inputErrs) > 0 {
-		bw.WriteString("\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write text report: %w", err)
 	}
-	bw.WriteString(Summary(rep, inputErrs) + "\n")
-	return bw.Flush()
+	return nil
 }
 
 // Summary counts the verdicts in one line: "5 objects: 2 in sync, 1 drifted,
 // 1 missing, 1 error", with unmanaged objects counted before the errors when
 // there are any, and the objects with foreign fields after them.
 func Summary(rep *drift.Report, inputErrs []error) string {
-	errs := rep.Count(drift.Error) + len(inputErrs)
+	c := countsOf(rep, inputErrs)
 	unmanaged := ""
-	if n := rep.Count(drift.Unmanaged); n > 0 {
-		unmanaged = fmt.Sprintf("%d unmanaged, ", n)
-	}
-	foreign := 0
-	for i := range rep.Results {
-		if len(rep.Results[i].Foreign) > 0 {
-			foreign++
-		}
+	if c.unmanaged > 0 {
+		unmanaged = fmt.Sprintf("%d unmanaged, ", c.unmanaged)
 	}
 	summary := fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s%s",
-		plural(len(rep.Results), "object"),
-		rep.Count(drift.InSync), rep.Count(drift.Drifted), rep.Count(drift.Missing),
-		unmanaged, plural(errs, "error"))
-	if foreign > 0 {
-		summary += fmt.Sprintf("; %d with foreign fields", foreign)
+		plural(c.total, "object"), c.inSync, c.drifted, c.missing,
+		unmanaged, plural(c.errors+c.inputErrors, "error"))
+	if c.foreign > 0 {
+		summary += fmt.Sprintf("; %d with foreign fields", c.foreign)
 	}
 	return summary
 }
@@ -94,17 +154,18 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func origin(r *drift.Result) string {
-	if r.Origin == nil {
-		return ""
-	}
-	return r.Origin.String()
-}
-
-// writeIndented writes text with every line indented under its object.
-func writeIndented(w *bufio.Writer, text string) {
+// writeIndented writes text with every line indented under its object, each
+// line passed through paint first when it is not nil.
+func writeIndented(w *bufio.Writer, text string, paint func(string) string) {
 	for line := range strings.Lines(text) {
 		w.WriteString("    ")
+		if paint != nil {
+			body, nl := strings.CutSuffix(line, "\n")
+			line = paint(body)
+			if nl {
+				line += "\n"
+			}
+		}
 		w.WriteString(line)
 	}
 	if text != "" && !strings.HasSuffix(text, "\n") {

@@ -38,10 +38,12 @@ func TestText(t *testing.T) {
 	inputErrs := []error{&sources.Error{Origin: sources.Origin{File: "k8s/bad.yaml", Line: 7}, Err: errors.New("invalid YAML: did not find expected key")}}
 
 	var b strings.Builder
-	if err := text(&b, rep, inputErrs, now); err != nil {
+	if err := Write(&b, FormatText, rep, inputErrs, Options{DiffContext: DefaultDiffContext, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	want := `drifted   ConfigMap shop/settings    k8s/config.yaml:4
+	want := `3 objects: 1 in sync, 1 drifted, 0 missing, 2 errors
+
+drifted   ConfigMap shop/settings    k8s/config.yaml:4
     data.level: "debug" -> "info" (live value by kubectl-edit, 12m ago)
     --- live ConfigMap shop/settings
     +++ desired ConfigMap shop/settings
@@ -57,8 +59,6 @@ in sync   Deployment.apps shop/web   k8s/web.yaml:1
 error     Widget.example.com shop/w  k8s/widget.yaml:1
     NoKind: no matches for kind "Widget" in version "example.com/v1"
 error     k8s/bad.yaml:7: invalid YAML: did not find expected key
-
-3 objects: 1 in sync, 1 drifted, 0 missing, 2 errors
 `
 	if got := b.String(); got != want {
 		t.Errorf("Text wrote\n%s\nwant\n%s", got, want)

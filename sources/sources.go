@@ -45,6 +45,17 @@ func (o Origin) String() string {
 	return o.Source + ": " + loc
 }
 
+// Position returns the file and line for an editor or a CI annotation to
+// point at: File, "" for standard input, which is no file to open, and Line,
+// 0 when there is none (a rendered template). For a chart the file is the
+// template as Helm names it, under the chart's name.
+func (o Origin) Position() (file string, line int) {
+	if o.File == stdinName {
+		return "", 0
+	}
+	return o.File, o.Line
+}
+
 // Manifest is one desired object and where it came from.
 type Manifest struct {
 	Object *unstructured.Unstructured
