@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -413,7 +414,14 @@ func (c *Cluster) Stop() error {
 
 // Main starts a cluster, hands it to use, runs the package's tests and stops
 // the cluster; call it from TestMain. It exits the process.
+//
+// Fuzzing (go test -fuzz, with -run '^$') starts no cluster: every fuzz
+// worker is a process of its own, and fuzz targets test pure code.
 func Main(m *testing.M, use func(*Cluster)) {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run())
+	}
 	c, err := Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start test cluster:", err)
