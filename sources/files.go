@@ -262,6 +262,10 @@ func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e
 // counted from the start of the document, and the problem.
 var yamlMessage = regexp.MustCompile(`(?s)^(?:error converting YAML to JSON: )?yaml: (?:line (\d+): )?(.*)$`)
 
+// unmarshalProblem is the first of the decoder's "unmarshal errors", which
+// come one per line after that heading, each with its line.
+var unmarshalProblem = regexp.MustCompile(`^unmarshal errors:\n\s*line (\d+): ([^\n]*)`)
+
 // parserProblems are the messages of the parser of go.yaml.in/yaml/v2, as
 // opposed to its scanner. The parser gives the line of the token it stopped at
 // counted from 0, where the scanner counts from 1, so these messages name the
@@ -287,6 +291,11 @@ func (doc document) locate(err error) (line int, msg string) {
 	if m == nil {
 		return doc.contentLine, strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 	}
+	if u := unmarshalProblem.FindStringSubmatch(m[2]); u != nil {
+		// "unmarshal errors:\n  line 8: key "a" already set in map": the
+		// first of them, at its line.
+		m = u
+	}
 	n, convErr := strconv.Atoi(m[1])
 	if convErr != nil {
 		// No line: the problem is on the first line of the document, or it
@@ -308,10 +317,22 @@ type item struct {
 	err   error
 }
 
+// maxDocumentBytes bounds the YAML text of one document. The API server
+// refuses requests over 3 MiB; YAML may be somewhat longer than the JSON it
+// becomes, so the bound leaves room.
+const maxDocumentBytes = 8 << 20
+
 // decodeDocument turns one document into objects: one for a plain object, the
 // items for a List, none for an empty document.
 func decodeDocument(doc document) ([]item, error) {
-	js, err := yaml.YAMLToJSON(doc.text)
+	if len(doc.text) > maxDocumentBytes {
+		// Parsing it would take many times its size in memory, for an
+		// object no API server would store.
+		return nil, fmt.Errorf("document is %.1f MiB: the API server takes objects of up to 3 MiB", float64(len(doc.text))/(1<<20))
+	}
+	// Strict: a key given twice is an error, as kubectl apply's strict field
+	// validation makes it, not a silent choice of the last value.
+	js, err := yaml.YAMLToJSONStrict(doc.text)
 	if err != nil {
 		line, msg := doc.locate(err)
 		return nil, &lineError{line: line, err: fmt.Errorf("invalid YAML: %s", msg)}

@@ -236,6 +236,12 @@ metadata:
 			"a.yaml:3: invalid YAML: mapping values are not allowed in this context",
 			"a.yaml:10: Secret has no apiVersion or metadata.name",
 		}},
+	{"a key given twice", cm("b") + "---\n" + cm("a") + "data:\n  k: one\n  k: two\n",
+		[]obj{{"ConfigMap", "b", 1}},
+		[]string{`a.yaml:12: invalid YAML: key "k" already set in map`}},
+	{"a document too large for any API server", cm("b") + "---\n" + cm("a") + "data:\n  k: " + strings.Repeat("x", 9<<20) + "\n",
+		[]obj{{"ConfigMap", "b", 1}},
+		[]string{"a.yaml:6: document is 9.0 MiB: the API server takes objects of up to 3 MiB"}},
 }
 
 func TestParse(t *testing.T) {
