@@ -38,12 +38,19 @@ const (
 	AdminUser = "kubedrift-admin"
 	// ReadOnlyUser may get, list and watch every resource, and nothing else.
 	ReadOnlyUser = "kubedrift-reader"
+	// ViewerUser has Kubernetes' own "view" role everywhere: it may read
+	// most objects, but not Secrets, and write nothing.
+	ViewerUser = "kubedrift-viewer"
+	// UnboundUser has no permission at all until a test binds a role to it,
+	// such as "admin" in one namespace with a RoleBinding.
+	UnboundUser = "kubedrift-unbound"
 	// ControllerManagerUser is the identity of kube-controller-manager, kept
 	// apart from AdminUser so that audit events tell its writes from a test's.
 	ControllerManagerUser = "system:kube-controller-manager"
 
 	readOnlyGroup = "kubedrift:read-only"
 	readOnlyRole  = "kubedrift:read-only"
+	viewerGroup   = "kubedrift:viewers"
 )
 
 // Cluster is a running control plane.
@@ -136,6 +143,12 @@ func Start() (c *Cluster, err error) {
 	}
 	reader, err := c.addUser(ReadOnlyUser, readOnlyGroup)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := c.addUser(ViewerUser, viewerGroup); err != nil {
+		return nil, err
+	}
+	if _, err := c.addUser(UnboundUser, "kubedrift:unbound"); err != nil {
 		return nil, err
 	}
 	if _, err := c.addUser(ControllerManagerUser, "system:masters"); err != nil {
@@ -316,6 +329,14 @@ func grantReadOnly(ctx context.Context, admin *rest.Config) error {
 	}
 	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("bind read-only role: %w", err)
+	}
+	viewers := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: viewerGroup},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "view"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: viewerGroup}},
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, viewers, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("bind the view role: %w", err)
 	}
 	return nil
 }
