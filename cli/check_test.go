@@ -394,6 +394,7 @@ func TestCheckWritesNothing(t *testing.T) {
 		dryRuns int // the dry runs the check must send: one per object
 	}{
 		{"server", 4},
+		{"auto", 4},
 		{"offline", 0},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
