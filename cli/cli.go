@@ -20,6 +20,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
@@ -205,6 +206,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	o.outputOptions.addFlags(f)
+	addLogFlags(cmd)
 	o.kube.AddFlags(cmd.PersistentFlags())
 	return cmd, o
 }
@@ -461,6 +463,8 @@ func Main(ctx context.Context, name string, args []string, streams genericioopti
 		return err
 	}
 	cmd.SetArgs(args)
+	logTo(streams.ErrOut)
+	defer klog.Flush()
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(streams.ErrOut, "error: %v\n", err)
 		return ExitError

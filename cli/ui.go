@@ -263,7 +263,7 @@ func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
 
 // quietStderr sends what libraries print on standard error while the UI
 // runs (kustomize writes its deprecation warnings to os.Stderr and through
-// Go's log package) to the log, line by line, where it cannot tear the
+// Go's log package; client-go logs through klog) to the log, line by line, where it cannot tear the
 // screen. restore puts both back once the UI has ended.
 func quietStderr(log *slog.Logger) (restore func(), err error) {
 	r, w, err := os.Pipe()
@@ -273,6 +273,7 @@ func quietStderr(log *slog.Logger) (restore func(), err error) {
 	prevStderr, prevLog := os.Stderr, stdlog.Writer()
 	os.Stderr = w
 	stdlog.SetOutput(w)
+	logTo(w) // client-go's logs, -v and warnings
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -284,6 +285,7 @@ func quietStderr(log *slog.Logger) (restore func(), err error) {
 	return func() {
 		os.Stderr = prevStderr
 		stdlog.SetOutput(prevLog)
+		logTo(prevStderr)
 		w.Close()
 		<-done
 		r.Close()
