@@ -330,6 +330,9 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 	if err := o.writeReport(o.streams.Out, rep, inputErrs); err != nil {
 		return ExitError, fmt.Errorf("write report: %w", err)
 	}
+	if n := countReason(rep, drift.ReasonUnreachable); n > 0 {
+		fmt.Fprintf(o.streams.ErrOut, "error: the cluster became unreachable during the check: %d of %d objects could not be judged; the other verdicts were reached before\n", n, len(rep.Results))
+	}
 	if o.Apply {
 		// What could be judged is reconciled, even when something else
 		// could not be.
@@ -439,6 +442,17 @@ func (o *Options) charts() []sources.Chart {
 		return nil
 	}
 	return []sources.Chart{o.Chart}
+}
+
+// countReason counts the error verdicts of rep with reason.
+func countReason(rep *drift.Report, reason drift.Reason) int {
+	n := 0
+	for i := range rep.Results {
+		if rep.Results[i].Status == drift.Error && rep.Results[i].Reason == reason {
+			n++
+		}
+	}
+	return n
 }
 
 func desiredState(manifests []sources.Manifest) []drift.Desired {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
@@ -30,8 +32,11 @@ type session struct {
 	namespace string
 	log       *slog.Logger
 
-	changes chan drift.Ref
-	errors  chan error
+	changes    chan drift.Ref
+	errors     chan error
+	reconnects chan struct{}
+	// healthStarted is set once watchHealth runs, for the session's life.
+	healthStarted atomic.Bool
 
 	mu      sync.Mutex
 	client  *cluster.Client
@@ -105,17 +110,13 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	// A kind the user may not list keeps Watch waiting (its error goes to
 	// the UI): the check does not wait for it.
 	go s.watch(watchCtx, client, targets)
+	s.watchHealth(ctx, client)
 	return rep, inputErrs
 }
 
 // watch forwards the changes of the live objects of targets to the UI.
 func (s *session) watch(ctx context.Context, client *cluster.Client, targets []cluster.WatchTarget) {
-	report := func(err error) {
-		select {
-		case s.errors <- err:
-		default: // the UI shows one at a time; drop the rest
-		}
-	}
+	report := func(err error) { offer(s.errors, err) }
 	changes, err := client.Watch(ctx, targets, report)
 	if err != nil {
 		report(err)
@@ -131,6 +132,49 @@ func (s *session) watch(ctx context.Context, client *cluster.Client, targets []c
 			}
 		}
 	}()
+}
+
+// watchHealth asks the cluster whether it answers, every healthEvery, for
+// as long as ctx lasts. When it stops answering, the UI hears that it lost
+// the cluster; when it answers again, the UI judges everything again, since
+// the watches may have missed what changed meanwhile. client-go's informers
+// retry a refused connection quietly, so they cannot tell the UI either.
+func (s *session) watchHealth(ctx context.Context, client *cluster.Client) {
+	if !s.healthStarted.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		lost := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(healthEvery):
+			}
+			_, err := client.ServerVersion()
+			switch {
+			case err != nil && !lost:
+				lost = true
+				offer(s.errors, fmt.Errorf("lost the cluster (kubedrift reconnects by itself): %w", err))
+			case err == nil && lost:
+				lost = false
+				offer(s.reconnects, struct{}{})
+			}
+		}
+	}()
+}
+
+// healthEvery is how often the UI's session asks the cluster whether it
+// answers.
+const healthEvery = 2 * time.Second
+
+// offer passes v to the UI on ch, or drops it when one waits already: the
+// UI shows one at a time.
+func offer[T any](ch chan T, v T) {
+	select {
+	case ch <- v:
+	default:
+	}
 }
 
 // lookup returns the client, the engine and the desired object of ref, from
@@ -242,7 +286,7 @@ func (o *Options) runUI(ctx context.Context, namespace string) (int, error) {
 func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
 	s := &session{
 		o: o, namespace: namespace, log: log,
-		changes: make(chan drift.Ref, 256), errors: make(chan error, 1),
+		changes: make(chan drift.Ref, 256), errors: make(chan error, 1), reconnects: make(chan struct{}, 1),
 	}
 	var rec ui.Reconciler = s
 	if o.ReadOnly {
@@ -257,7 +301,7 @@ func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
 	}
 	return ui.Options{
 		Checker: s, Reconciler: rec, ReadOnly: o.ReadOnly, Ignorer: s,
-		Changes: s.changes, Errors: s.errors, Title: title,
+		Changes: s.changes, Errors: s.errors, Reconnects: s.reconnects, Title: title,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"sync"
 
@@ -235,7 +236,14 @@ func (w *watcher) reportError(t WatchTarget, err error) {
 // things: the server closed the stream, or the resourceVersion to resume
 // from has expired and the informer lists again. client-go's default
 // handler does not treat these as errors either.
+//
+// A request that failed with EOF is no such end: the list or watch could not
+// be sent, because the server went away.
 func routineWatchEnd(err error) bool {
+	var request *url.Error
+	if errors.As(err, &request) {
+		return false
+	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		apierrors.IsResourceExpired(err) || apierrors.IsGone(err)
 }

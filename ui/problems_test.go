@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,5 +129,29 @@ func TestDefaultThemeFollowsTheTerminalBackground(t *testing.T) {
 	m = update(t, m, tea.BackgroundColorMsg{Color: lipgloss.Color("#ffffff")})
 	if m.opts.Styles.DiffAdd.GetForeground() != dark.Styles().DiffAdd.GetForeground() {
 		t.Error("a named theme changed with the background")
+	}
+}
+
+func TestReconnectJudgesAgain(t *testing.T) {
+	checker := &fakeChecker{results: sample()}
+	errs, reconnects := make(chan error, 1), make(chan struct{}, 1)
+	m := New(t.Context(), Options{Checker: checker, Errors: errs, Reconnects: reconnects, Styles: themes.Plain().Styles()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 24})
+	m = update(t, m, loadedMsg{rep: &drift.Report{Results: sample()}})
+
+	errs <- errors.New("lost the cluster (kubedrift reconnects by itself): watch Deployment.apps in shop: connection refused")
+	close(errs)
+	m = update(t, m, listenErrors(errs)())
+	assertScreen(t, m, "live updates: lost the cluster (kubedrift reconnects by itself)")
+
+	before := checker.checks
+	reconnects <- struct{}{}
+	close(reconnects)
+	m = update(t, m, listenReconnects(reconnects)())
+	if checker.checks != before+1 {
+		t.Errorf("%d checks after reconnecting, want %d", checker.checks, before+1)
+	}
+	if strings.Contains(screen(m), "lost the cluster") {
+		t.Errorf("the screen still says the cluster is lost:\n%s", screen(m))
 	}
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// Errors are problems of the live updates (a lost watch), shown as they
 	// come.
 	Errors <-chan error
+	// Reconnects says that a lost cluster answers again: the UI judges
+	// everything again, since the watches may have missed changes.
+	Reconnects <-chan struct{}
 	// Styles colour the UI; themes.Plain().Styles() for none.
 	Styles themes.Styles
 	// Restyle, when set, gives the styles for a dark (or light) terminal
@@ -185,6 +188,8 @@ type (
 	watchErrMsg struct{ err error }
 	// retryMsg is the time to try a check that reached no cluster again.
 	retryMsg struct{}
+	// reconnectedMsg says that a lost cluster answers again.
+	reconnectedMsg struct{}
 )
 
 // retryEvery is how long the UI waits before it checks again when a check
@@ -193,7 +198,7 @@ const retryEvery = 5 * time.Second
 
 // Init starts the check, and listens for live changes.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.check(), listenChanges(m.opts.Changes), listenErrors(m.opts.Errors), tea.RequestBackgroundColor)
+	return tea.Batch(m.check(), listenChanges(m.opts.Changes), listenErrors(m.opts.Errors), listenReconnects(m.opts.Reconnects), tea.RequestBackgroundColor)
 }
 
 // reload judges everything again, from the sources up.
@@ -248,6 +253,18 @@ func listenChanges(ch <-chan drift.Ref) tea.Cmd {
 			return nil
 		}
 		return changeMsg{ref}
+	}
+}
+
+func listenReconnects(ch <-chan struct{}) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if _, ok := <-ch; !ok {
+			return nil
+		}
+		return reconnectedMsg{}
 	}
 }
 
@@ -321,8 +338,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(recheck, listenChanges(m.opts.Changes))
 	case watchErrMsg:
-		m.message = fmt.Sprintf("live updates: %v (kubedrift keeps trying; r reloads)", msg.err)
+		m.message = fmt.Sprintf("live updates: %v; r reloads", msg.err)
 		return m, listenErrors(m.opts.Errors)
+	case reconnectedMsg:
+		cmd := m.reload("reconnected to the cluster; judging again")
+		return m, tea.Batch(cmd, listenReconnects(m.opts.Reconnects))
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.MouseWheelMsg:
