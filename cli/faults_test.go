@@ -189,9 +189,10 @@ func TestReconcileInterrupted(t *testing.T) {
 
 // uiSession is the real program running on a screen the test reads.
 type uiSession struct {
-	t    *testing.T
-	mu   sync.Mutex
-	last string
+	t       *testing.T
+	program *tea.Program
+	mu      sync.Mutex
+	last    string
 }
 
 // runUI runs the UI's program with opts until the test ends.
@@ -205,6 +206,7 @@ func runUI(t *testing.T, ctx context.Context, opts ui.Options) *uiSession {
 		p.Quit()
 		<-done
 	})
+	s.program = p
 	return s
 }
 
