@@ -22,14 +22,64 @@ KUBE_TOOLS := bin/kube-apiserver bin/kube-controller-manager bin/kubectl
 TOOLS := bin/etcd $(KUBE_TOOLS)
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo tools lint clean
+# kubedrift's own version, stamped into cli's build variables (cli/version.go)
+# by build and dist; `kubedrift version` prints it. Each can be given on the
+# command line: make dist VERSION=v0.2.0. Expanded once, so that every binary
+# of a dist carries the same date.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VERSION := $(VERSION)
+COMMIT := $(COMMIT)
+BUILD_DATE := $(BUILD_DATE)
+VERSION_LDFLAGS := \
+	-X github.com/kubedrift/kubedrift/cli.buildVersion=$(VERSION) \
+	-X github.com/kubedrift/kubedrift/cli.buildCommit=$(COMMIT) \
+	-X github.com/kubedrift/kubedrift/cli.buildDate=$(BUILD_DATE)
+
+# install: where to. DESTDIR stages the tree for a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+
+# dist: the platforms released, and where their archives will be downloaded
+# from (the krew manifest's URIs).
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+RELEASE_URL ?= https://github.com/kubedrift/kubedrift/releases/download/$(VERSION)
+
+.PHONY: all build test demo tools lint clean install uninstall dist
 
 all: build
 
 ## build: the kubedrift binary, and bin/kubectl-drift for use as a kubectl plugin
 build:
-	$(GO) build -o bin/kubedrift .
+	$(GO) build -ldflags '$(VERSION_LDFLAGS)' -o bin/kubedrift .
 	ln -sf kubedrift bin/kubectl-drift
+
+## install: kubedrift, the kubectl-drift link and kubectl's completion helper kubectl_complete-drift into $(DESTDIR)$(PREFIX)/bin
+install: build
+	install -d '$(DESTDIR)$(BINDIR)'
+	install -m 0755 bin/kubedrift '$(DESTDIR)$(BINDIR)/kubedrift'
+	ln -sf kubedrift '$(DESTDIR)$(BINDIR)/kubectl-drift'
+	install -m 0755 hack/kubectl_complete-drift '$(DESTDIR)$(BINDIR)/kubectl_complete-drift'
+
+## uninstall: remove what install installed
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/kubedrift' '$(DESTDIR)$(BINDIR)/kubectl-drift' '$(DESTDIR)$(BINDIR)/kubectl_complete-drift'
+
+## dist: static binaries for $(DIST_PLATFORMS), archived, with checksums.txt and the krew manifest drift.yaml (from plugin.yaml), into dist/
+dist:
+	@test -n '$(VERSION)' || { echo 'dist: no version from git describe; give one: make dist VERSION=v0.1.0' >&2; exit 1; }
+	rm -rf dist
+	@set -e; for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; exe=; if [ "$$os" = windows ]; then exe=.exe; fi; \
+		echo "build $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w $(VERSION_LDFLAGS)' \
+			-o dist/build/$${os}_$${arch}/kubectl-drift$$exe .; \
+	done
+	$(GO) run ./hack/dist -version '$(VERSION)' -url '$(RELEASE_URL)' -date '$(BUILD_DATE)' -manifest plugin.yaml -out dist \
+		$(addprefix dist/build/,$(subst /,_,$(DIST_PLATFORMS)))
+	rm -rf dist/build
+	cat dist/checksums.txt
 
 ## test: vet, then every test with the race detector, the ones against the real API server included
 test: tools

@@ -163,12 +163,15 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 		kube:    genericclioptions.NewConfigFlags(true).WithWrapConfigFn(raiseRateLimits),
 		streams: streams,
 	}
-	use := "kubedrift"
+	use, display := "kubedrift", "kubedrift"
 	if strings.HasPrefix(filepath.Base(name), "kubectl-") {
-		use = "kubectl drift"
+		// The program is kubectl-drift (completion scripts are for it), the
+		// command people type is "kubectl drift" (help and usage say that).
+		use, display = "kubectl-drift", "kubectl drift"
 	}
 	cmd := &cobra.Command{
 		Use:           use + " [-f FILENAME | -k DIR | --helm CHART | --release NAME]...",
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: display},
 		Short:         "Show where a Kubernetes cluster has drifted from its manifests",
 		Long:          longHelp,
 		Example:       examples,
@@ -208,6 +211,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	o.outputOptions.addFlags(f)
 	addLogFlags(cmd)
 	o.kube.AddFlags(cmd.PersistentFlags())
+	finishRoot(cmd, o)
 	return cmd, o
 }
 
