@@ -46,7 +46,7 @@ BINDIR ?= $(PREFIX)/bin
 DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 RELEASE_URL ?= https://github.com/kubedrift/kubedrift/releases/download/$(VERSION)
 
-.PHONY: all build test demo tools lint clean install uninstall dist
+.PHONY: all build test fuzz demo tools lint clean install uninstall dist
 
 all: build
 
@@ -81,10 +81,22 @@ dist:
 	rm -rf dist/build
 	cat dist/checksums.txt
 
-## test: vet, then every test with the race detector, the ones against the real API server included
+## test: vet, then every test with the race detector, the ones against the real API server included, then each fuzz target briefly
 test: tools
 	$(GO) vet ./...
 	KUBEBUILDER_ASSETS=$(CURDIR)/bin $(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target and its package; go test -fuzz takes one at a time.
+FUZZ_TARGETS := FuzzParse:./sources FuzzParseIgnoreRules:./drift FuzzUnifiedDiff:./drift
+FUZZTIME ?= 10s
+
+## fuzz: every fuzz target for FUZZTIME each (10s; make fuzz FUZZTIME=10m for a longer hunt)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) "$${t#*:}"; \
+	done
 
 ## demo: a local test cluster with a seeded, drifted application, and kubedrift on it
 demo: tools build
