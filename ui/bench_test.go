@@ -56,9 +56,13 @@ func BenchmarkDiffScroll(b *testing.B) {
 	m := New(b.Context(), Options{Checker: &fakeChecker{}, Styles: dark.Styles(), Now: func() time.Time { return now }})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
 	next, _ = next.(Model).Update(loadedMsg{rep: &drift.Report{Results: []drift.Result{big}}})
-	next, _ = next.(Model).Update(keyPress("enter"))
+	next, write := next.(Model).Update(keyPress("enter"))
+	next, _ = next.(Model).Update(write()) // the diff, written in the background
 	next, _ = next.(Model).Update(keyPress("v"))
 	m = next.(Model)
+	if !strings.Contains(m.View().Content, "changed") {
+		b.Fatal("the diff is not on the screen")
+	}
 	down, up := keyPress("down"), keyPress("k")
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

@@ -119,16 +119,16 @@ func (m Model) write(opts ReconcileOptions, del bool) (tea.Model, tea.Cmd) {
 }
 
 // finishReconcile shows what a reconcile did, and updates the row.
-func (m Model) finishReconcile(msg outcomeMsg) Model {
+func (m Model) finishReconcile(msg outcomeMsg) (Model, tea.Cmd) {
 	out := msg.out
 	c := &m.confirm
 	switch {
 	case len(out.Conflicts) > 0:
 		c.stage, c.conflicts = askForce, out.Conflicts
-		return m
+		return m, nil
 	case out.Immutable:
 		c.stage = askRecreate
-		return m
+		return m, nil
 	case out.Err != nil:
 		m.message = fmt.Sprintf("%s: %v", msg.ref, out.Err)
 	case out.Action == "delete":
@@ -141,8 +141,7 @@ func (m Model) finishReconcile(msg outcomeMsg) Model {
 		m.message = fmt.Sprintf("%s %s as %s", out.Action, msg.ref, out.Manager)
 	}
 	m.view = c.back
-	m.refreshDiff()
-	return m
+	return m, m.refreshDiff()
 }
 
 // remove drops the verdict on ref.

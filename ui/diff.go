@@ -6,6 +6,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
@@ -13,7 +14,10 @@ import (
 // diffState is the diff view of one object: its lines, built once per
 // verdict, and where the view is.
 type diffState struct {
-	ref   drift.Ref
+	ref drift.Ref
+	// gen tells this view from the ones before it, so that a diff written
+	// in the background for an older one is not shown in it.
+	gen   int
 	lines []string // the attribution, then the unified diff, unstyled
 	hunks []int    // the lines that start a hunk
 	// pairs are the same lines laid out side by side, and pairHunks the
@@ -26,13 +30,17 @@ type diffState struct {
 }
 
 // refreshDiff rebuilds the diff view from the selected object's verdict,
-// keeping the scroll position when it is the same object.
-func (m *Model) refreshDiff() {
+// keeping the scroll position when it is the same object. The diff of a
+// large object takes a while to write (a 5 MB ConfigMap, seconds), so it is
+// written in the background while the view says so; the command returned
+// does that.
+func (m *Model) refreshDiff() tea.Cmd {
 	r, ok := m.list.selected()
-	if !ok || m.view != diffView && m.view != confirmView {
-		return
+	if !ok || m.view != diffView && m.view != confirmView && m.view != ignoreView {
+		return nil
 	}
-	d := diffState{ref: r.Ref}
+	m.diffGen++
+	d := diffState{ref: r.Ref, gen: m.diffGen}
 	if m.diff.ref == r.Ref {
 		d.offset, d.wrap = m.diff.offset, m.diff.wrap
 	}
@@ -51,19 +59,88 @@ func (m *Model) refreshDiff() {
 		d.lines = append(d.lines, "  foreign "+f.Describe(now))
 	}
 	d.lines = append(d.lines, "")
+	if approxSize(r.Live)+approxSize(r.Want) < largeObject {
+		d.fill(r.Diff(), r.Status)
+		m.diff = d
+		return nil
+	}
+	head := len(d.lines)
+	d.lines = append(d.lines, "  writing the diff of a large object…")
+	d.pairs, d.pairHunks = pairLines(d.lines, len(d.lines))
+	m.diff = d
+	gen := d.gen
+	return func() tea.Msg {
+		return diffWrittenMsg{gen: gen, head: head, text: r.Diff(), status: r.Status}
+	}
+}
+
+// diffWrittenMsg is the diff of a large object, written in the background
+// for the view of generation gen, whose first head lines it follows.
+type diffWrittenMsg struct {
+	gen, head int
+	text      string
+	status    drift.Status
+}
+
+// diffWritten puts a diff written in the background in its view, unless the
+// view has moved on to another verdict meanwhile.
+func (m *Model) diffWritten(msg diffWrittenMsg) {
+	if msg.gen != m.diff.gen {
+		return
+	}
+	m.diff.lines = m.diff.lines[:msg.head]
+	m.diff.fill(msg.text, msg.status)
+}
+
+// fill appends the unified diff text to the view's lines, and lays them out
+// side by side.
+func (d *diffState) fill(text string, status drift.Status) {
 	diffStart := len(d.lines)
-	for line := range strings.Lines(r.Diff()) {
+	for line := range strings.Lines(text) {
 		line = strings.TrimRight(line, "\n")
 		if strings.HasPrefix(line, "@@") {
 			d.hunks = append(d.hunks, len(d.lines))
 		}
 		d.lines = append(d.lines, line)
 	}
-	if r.Status == drift.InSync {
+	if status == drift.InSync {
 		d.lines = append(d.lines, "  in sync: a reconcile would change nothing")
 	}
 	d.pairs, d.pairHunks = pairLines(d.lines, diffStart)
-	m.diff = d
+}
+
+// largeObject is the size, roughly in bytes of YAML, of the live and the
+// desired object together from which a diff is written in the background.
+const largeObject = 256 << 10
+
+// approxSize estimates the length of obj written as YAML: its keys and
+// scalars, a few bytes each for the rest. It reads the object once, much
+// faster than writing it.
+func approxSize(obj *unstructured.Unstructured) int {
+	if obj == nil {
+		return 0
+	}
+	var size func(v any) int
+	size = func(v any) int {
+		switch v := v.(type) {
+		case map[string]any:
+			n := 0
+			for k, e := range v {
+				n += len(k) + 4 + size(e)
+			}
+			return n
+		case []any:
+			n := 0
+			for _, e := range v {
+				n += 4 + size(e)
+			}
+			return n
+		case string:
+			return len(v)
+		}
+		return 8
+	}
+	return size(obj.Object)
 }
 
 func origin(r drift.Result) string {

@@ -257,7 +257,9 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			l.touched = true // the object opened stays selected as verdicts change
 			m.view = diffView
 			m.diff = diffState{}
-			m.refreshDiff()
+			cmd := m.refreshDiff()
+			l.fit(h)
+			return m, cmd
 		}
 	case key.Matches(msg, m.keys.Reconcile), key.Matches(msg, m.keys.Delete):
 		return m.startReconcile(key.Matches(msg, m.keys.Delete))

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/themes"
 )
 
@@ -124,4 +127,39 @@ func TestYAMLLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLargeDiffIsWrittenInTheBackground(t *testing.T) {
+	data := map[string]any{}
+	for i := range 5000 {
+		data[fmt.Sprintf("key-%04d", i)] = strings.Repeat("x", 100)
+	}
+	live := obj("ConfigMap", "big", map[string]any{"data": data})
+	want := live.DeepCopy()
+	want.Object["data"].(map[string]any)["key-2500"] = "changed"
+	big := drift.Result{Ref: ref("ConfigMap", "shop", "big"), Status: drift.Drifted, Live: live, Want: want}
+	m := New(t.Context(), Options{Checker: &fakeChecker{}, Styles: themes.Plain().Styles()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	m = update(t, m, loadedMsg{rep: &drift.Report{Results: []drift.Result{big}}})
+
+	next, cmd := m.Update(keyPress("enter"))
+	m = next.(Model)
+	assertScreen(t, m, "drifted  ConfigMap shop/big", "writing the diff of a large object…")
+	if cmd == nil {
+		t.Fatal("no command writes the diff")
+	}
+	written := cmd()
+
+	// A newer verdict arrives before the old diff is written: the old one
+	// is not shown in its view.
+	stale := written.(diffWrittenMsg)
+	next, _ = m.Update(recheckedMsg{ref: big.Ref, r: big, ok: true})
+	m = next.(Model)
+	next, _ = m.Update(stale)
+	if strings.Contains(screen(next.(Model)), "+  key-2500: changed") {
+		t.Error("a diff written for an older view was shown")
+	}
+
+	m = update(t, m, recheckedMsg{ref: big.Ref, r: big, ok: true})
+	assertScreen(t, m, "@@ ", "+  key-2500: changed")
 }

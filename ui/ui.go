@@ -120,6 +120,7 @@ type Model struct {
 
 	list    list
 	diff    diffState
+	diffGen int // counts the diff views built, for diffState.gen
 	confirm confirmState
 	ignore  ignoreState
 
@@ -308,8 +309,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.list.replace(msg.rep.Results)
 		m.list.fit(m.listHeight())
-		m.refreshDiff()
-		return m, nil
+		return m, m.refreshDiff()
 	case retryMsg:
 		if m.loading {
 			return m, nil // the user reloaded meanwhile
@@ -324,10 +324,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.ok {
 			m.list.upsert(msg.r)
 		}
-		m.refreshDiff()
+		return m, m.refreshDiff()
+	case diffWrittenMsg:
+		m.diffWritten(msg)
 		return m, nil
 	case outcomeMsg:
-		return m.finishReconcile(msg), nil
+		return m.finishReconcile(msg)
 	case ignoredMsg:
 		return m.finishIgnore(msg)
 	case changeMsg:
