@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,6 +55,26 @@ func TestNoCredentialInDebugLogs(t *testing.T) {
 		r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir, "--v=9")
 		// The token works: the ServiceAccount reads the namespace.
 		assertContains(t, r, `verb="GET"`, "in sync   Deployment.apps "+ns+"/web", "Authorization: Bearer <masked>")
+		assertNoSecret(t, r, token, token[len(token)-20:])
+
+		// The same token from a kubeconfig exec plugin, as cloud providers
+		// hand them out.
+		plugin := filepath.Join(t.TempDir(), "credential-plugin")
+		script := "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"" + token + "\"}}'\n"
+		if err := os.WriteFile(plugin, []byte(script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		withExec := cfg.DeepCopy()
+		withExec.AuthInfos = map[string]*clientcmdapi.AuthInfo{"drifter": {Exec: &clientcmdapi.ExecConfig{
+			APIVersion: "client.authentication.k8s.io/v1", Command: plugin, InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+		}}}
+		withExec.Contexts[withExec.CurrentContext].AuthInfo = "drifter"
+		kc, err = clientcmd.Write(*withExec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir, "--v=9")
+		assertContains(t, r, "in sync   Deployment.apps "+ns+"/web")
 		assertNoSecret(t, r, token, token[len(token)-20:])
 	})
 }
