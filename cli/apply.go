@@ -62,6 +62,8 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 		fmt.Fprintln(out, "\nwould reconcile (--dry-run, nothing sent):")
 		for _, r := range rep.Results {
 			switch {
+			case r.Status == drift.Drifted && r.Controller != nil:
+				fmt.Fprintf(out, "  apply   %s (managed by %s: %s)\n", r.Ref, r.Controller, r.Controller.Fights())
 			case r.Status == drift.Drifted:
 				fmt.Fprintf(out, "  apply   %s\n", r.Ref)
 			case r.Status == drift.Missing:
@@ -88,6 +90,10 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 		}
 	}
 
+	controllers := map[drift.Ref]*drift.Controller{}
+	for _, r := range rep.Results {
+		controllers[r.Ref] = r.Controller
+	}
 	fmt.Fprintln(out, "\nreconcile:")
 	failed := 0
 	for _, oc := range outcomes {
@@ -96,6 +102,10 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 			failed++
 		}
 		fmt.Fprintln(out, "  "+line)
+		if c := controllers[oc.Ref]; c != nil {
+			// Said after the fact too: --apply asks no questions.
+			fmt.Fprintf(out, "             managed by %s: %s\n", c, c.Fights())
+		}
 	}
 	fmt.Fprintf(out, "\n%d reconciled, %d not\n", len(outcomes)-failed, failed)
 	if failed > 0 {

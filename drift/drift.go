@@ -133,6 +133,11 @@ type Result struct {
 	// Ignored lists, as JSON pointers, the fields that ignore rules took out
 	// of the comparison of this object.
 	Ignored []string
+	// Controller is the tool that keeps the object (Flux, Argo CD, Helm), as
+	// the live object's labels and annotations tell, or the desired one's
+	// for a Missing object; nil when none does. A reconcile competes with
+	// it.
+	Controller *Controller
 	// Note qualifies a verdict in words, such as a Missing object that can
 	// only be created "after its namespace is created".
 	Note string

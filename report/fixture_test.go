@@ -114,10 +114,11 @@ func sample() (*drift.Report, []error) {
 		},
 		{
 			Ref: web, Status: drift.Drifted, Mode: drift.ModeServer,
-			Origin:  sources.Origin{File: "k8s/web.yaml", Line: 1},
-			Live:    deployment(5, "shop/web:1.4.1-hotfix", map[string]any{"app": "web"}),
-			Want:    deployment(3, "shop/web:1.4.0", map[string]any{"app": "web", "tier": "frontend"}),
-			Ignored: []string{"/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"},
+			Controller: &drift.Controller{Tool: "Flux", Owner: "Kustomization flux-system/apps"},
+			Origin:     sources.Origin{File: "k8s/web.yaml", Line: 1},
+			Live:       deployment(5, "shop/web:1.4.1-hotfix", map[string]any{"app": "web"}),
+			Want:       deployment(3, "shop/web:1.4.0", map[string]any{"app": "web", "tier": "frontend"}),
+			Ignored:    []string{"/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"},
 			Changes: []drift.Change{
 				{
 					Path: "metadata.labels.tier", Pointer: "/metadata/labels/tier", Want: "frontend",

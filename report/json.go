@@ -52,18 +52,24 @@ type jsonSummary struct {
 }
 
 type jsonResult struct {
-	Ref     jsonRef       `json:"ref"`
-	Object  string        `json:"object"`
-	Status  string        `json:"status"`
-	Mode    string        `json:"mode,omitempty"`
-	Origin  *jsonOrigin   `json:"origin,omitempty"`
-	Reason  string        `json:"reason,omitempty"`
-	Error   string        `json:"error,omitempty"`
-	Note    string        `json:"note,omitempty"`
-	Changes []jsonChange  `json:"changes"`
-	Foreign []jsonForeign `json:"foreign"`
-	Ignored []string      `json:"ignored"`
-	Diff    string        `json:"diff,omitempty"`
+	Ref        jsonRef         `json:"ref"`
+	Object     string          `json:"object"`
+	Status     string          `json:"status"`
+	Mode       string          `json:"mode,omitempty"`
+	Origin     *jsonOrigin     `json:"origin,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Note       string          `json:"note,omitempty"`
+	Controller *jsonController `json:"controller,omitempty"`
+	Changes    []jsonChange    `json:"changes"`
+	Foreign    []jsonForeign   `json:"foreign"`
+	Ignored    []string        `json:"ignored"`
+	Diff       string          `json:"diff,omitempty"`
+}
+
+type jsonController struct {
+	Tool  string `json:"tool"`
+	Owner string `json:"owner,omitempty"`
 }
 
 type jsonRef struct {
@@ -153,6 +159,9 @@ func jsonResultOf(r *drift.Result, opts Options) jsonResult {
 		Foreign: make([]jsonForeign, 0, len(r.Foreign)),
 		Ignored: append(make([]string, 0, len(r.Ignored)), r.Ignored...),
 		Diff:    r.DiffContext(opts.DiffContext),
+	}
+	if c := r.Controller; c != nil {
+		out.Controller = &jsonController{Tool: c.Tool, Owner: c.Owner}
 	}
 	if r.Status == drift.Error {
 		out.Reason = string(r.Reason)

@@ -204,6 +204,9 @@ func foreignLine(f drift.ForeignField, now time.Time) string {
 // object, or its reason and error.
 func findings(r *drift.Result, now time.Time) []string {
 	var lines []string
+	if line := controllerLine(r); line != "" {
+		lines = append(lines, line)
+	}
 	for _, f := range r.Foreign {
 		lines = append(lines, foreignLine(f, now))
 	}
@@ -216,6 +219,16 @@ func findings(r *drift.Result, now time.Time) []string {
 		lines = append(lines, errorLine(r))
 	}
 	return lines
+}
+
+// controllerLine says which tool keeps a drifted, missing or unmanaged
+// object, and so would take a fix made by hand back; "" when none does or
+// the object is in sync.
+func controllerLine(r *drift.Result) string {
+	if r.Controller == nil || !isDrift(r.Status) {
+		return ""
+	}
+	return "managed by " + r.Controller.String() + ": " + r.Controller.Fights()
 }
 
 // verdictWords says in a few words what r's status means for the object,

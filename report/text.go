@@ -107,6 +107,9 @@ func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 			line += "  (" + r.Note + ")"
 		}
 		bw.WriteString(line + "\n")
+		if line := controllerLine(r); line != "" {
+			writeIndented(bw, line+"\n", nil)
+		}
 		for _, f := range r.Foreign {
 			writeIndented(bw, foreignLine(f, opts.Now)+"\n", nil)
 		}

@@ -169,6 +169,9 @@ func (m Model) renderConfirm() string {
 	s := m.opts.Styles
 	var b []string
 	b = append(b, s.Title.Render("Reconcile "+r.Ref.String()), "")
+	if c := r.Controller; c != nil {
+		b = append(b, s.Warning.Render("Managed by "+c.String()+": "+c.Fights()+"."), "")
+	}
 	switch c.stage {
 	case askApply, working:
 		if r.Status == drift.Missing {

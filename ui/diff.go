@@ -49,6 +49,9 @@ func (m *Model) refreshDiff() tea.Cmd {
 	if r.Note != "" {
 		d.lines = append(d.lines, "  ("+r.Note+")")
 	}
+	if c := r.Controller; c != nil {
+		d.lines = append(d.lines, "  managed by "+c.String()+": "+c.Fights())
+	}
 	if r.Status == drift.Error {
 		d.lines = append(d.lines, fmt.Sprintf("  %s: %v", r.Reason, r.Err), "", "  "+errorAdvice(r.Reason))
 	}

@@ -366,3 +366,15 @@ func TestDiffViewStaysOnItsObjectAcrossAReload(t *testing.T) {
 	m = update(t, m, loadedMsg{rep: &drift.Report{Results: results}})
 	assertScreen(t, m, "in sync  Deployment.apps shop/web", "in sync: a reconcile would change nothing")
 }
+
+func TestReconcileWarnsOfTheController(t *testing.T) {
+	results := sample()
+	results[0].Controller = &drift.Controller{Tool: "Flux", Owner: "Kustomization flux-system/apps"}
+	m := New(t.Context(), Options{Checker: &fakeChecker{results: results}, Reconciler: &fakeReconciler{}, Styles: themes.Plain().Styles(), Now: func() time.Time { return now }})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = update(t, m, loadedMsg{rep: &drift.Report{Results: results}})
+	m = keys(t, m, "down", "enter")
+	assertScreen(t, m, "managed by Flux Kustomization flux-system/apps: it reverts a change not made in its source")
+	m = keys(t, m, "a")
+	assertScreen(t, m, "Managed by Flux Kustomization flux-system/apps: it reverts a change not made in its source at its next reconcile.", "y apply")
+}
