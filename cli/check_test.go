@@ -344,16 +344,19 @@ func TestCheckReadOnlyUser(t *testing.T) {
 	}
 }
 
-func TestCheckUnreachableCluster(t *testing.T) {
-	dir := manifests(t, "default", map[string]string{"app.yaml": app, "bad.yaml": "kind: [\n"})
-	kc := []byte(`apiVersion: v1
+// unreachableKubeconfig names a cluster where nothing listens, with a token
+// that no output may show.
+const unreachableKubeconfig = `apiVersion: v1
 kind: Config
 clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
 contexts: [{name: gone, context: {cluster: gone, user: nobody}}]
 current-context: gone
-users: [{name: nobody, user: {token: t}}]
-`)
-	r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir)
+users: [{name: nobody, user: {token: never-printed-token}}]
+`
+
+func TestCheckUnreachableCluster(t *testing.T) {
+	dir := manifests(t, "default", map[string]string{"app.yaml": app, "bad.yaml": "kind: [\n"})
+	r := kubedriftWithKubeconfig(t, []byte(unreachableKubeconfig), "", "--check", "-f", dir)
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r,
 		"error: cannot reach the cluster at https://127.0.0.1:1", "connection refused",

@@ -3,20 +3,14 @@ package cli_test
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-
 	"github.com/kubedrift/kubedrift/cli"
 	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
-	"github.com/kubedrift/kubedrift/themes"
 	"github.com/kubedrift/kubedrift/ui"
 )
 
@@ -102,21 +96,9 @@ func TestUIReconnectsAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kcFile := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(kcFile, kc, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	opts, closeLog, err := cli.UIOptions(ctx, []string{"--kubeconfig", kcFile, "--cache-dir", t.TempDir(),
-		"--log-file", filepath.Join(t.TempDir(), "log"), "-f", dir}, streams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeLog()
-	opts.Styles = themes.Plain().Styles()
-	s := runUI(t, ctx, opts)
+	s := runUI(t, ctx, uiOptions(t, ctx, kc, "-f", dir))
 
 	s.wait("4 in sync")
 	lists := p.Count("GET /apis/apps/v1/namespaces/" + ns + "/deployments?limit=")
@@ -148,19 +130,9 @@ func TestReconcileInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kcFile := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := os.WriteFile(kcFile, kc, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	opts, closeLog, err := cli.UIOptions(ctx, []string{"--kubeconfig", kcFile, "--cache-dir", t.TempDir(),
-		"--log-file", filepath.Join(t.TempDir(), "log"), "--request-timeout=5s", "-f", dir}, streams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeLog()
+	opts := uiOptions(t, ctx, kc, "--request-timeout=5s", "-f", dir)
 	rep, errs := opts.Checker.Check(ctx, func(drift.Result, int, int) {})
 	if len(errs) > 0 || rep == nil {
 		t.Fatalf("check: %v", errs)
@@ -184,59 +156,5 @@ func TestReconcileInterrupted(t *testing.T) {
 	p.Up()
 	if r, _ := opts.Checker.Recheck(ctx, settings); r.Status != drift.InSync {
 		t.Errorf("after the server came back, settings is %s (%s: %v), want in sync: the apply took effect", r.Status, r.Reason, r.Err)
-	}
-}
-
-// uiSession is the real program running on a screen the test reads.
-type uiSession struct {
-	t       *testing.T
-	program *tea.Program
-	mu      sync.Mutex
-	last    string
-}
-
-// runUI runs the UI's program with opts until the test ends.
-func runUI(t *testing.T, ctx context.Context, opts ui.Options) *uiSession {
-	s := &uiSession{t: t}
-	p := tea.NewProgram(screenRecorder{ui.New(ctx, opts), &s.mu, &s.last},
-		tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(discard{}), tea.WithWindowSize(120, 30))
-	done := make(chan error, 1)
-	go func() { _, err := p.Run(); done <- err }()
-	t.Cleanup(func() {
-		p.Quit()
-		<-done
-	})
-	s.program = p
-	return s
-}
-
-func (s *uiSession) screen() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-// wait waits until the screen shows every one of want.
-func (s *uiSession) wait(want ...string) {
-	s.t.Helper()
-	s.waitFunc(strings.Join(want, " and "), func(screen string) bool {
-		for _, w := range want {
-			if !strings.Contains(screen, w) {
-				return false
-			}
-		}
-		return true
-	})
-}
-
-// waitFunc waits until ok holds for the screen; what says what it waits for.
-func (s *uiSession) waitFunc(what string, ok func(screen string) bool) {
-	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok(s.screen()) {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("waited 30s for %s; the screen:\n%s", what, s.screen())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -151,14 +151,7 @@ func TestCheckOutputFormats(t *testing.T) {
 // reads why there are no verdicts.
 func TestCheckUnreachableClusterReport(t *testing.T) {
 	dir := manifests(t, "default", map[string]string{"app.yaml": app})
-	kc := []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
-contexts: [{name: gone, context: {cluster: gone, user: nobody}}]
-current-context: gone
-users: [{name: nobody, user: {token: t}}]
-`)
-	r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir, "-o", "json")
+	r := kubedriftWithKubeconfig(t, []byte(unreachableKubeconfig), "", "--check", "-f", dir, "-o", "json")
 	assertCode(t, r, cli.ExitError)
 	var rep struct {
 		InputErrors []struct{ Message string }

@@ -10,11 +10,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubedrift/kubedrift/cli"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
-	"github.com/kubedrift/kubedrift/themes"
 )
 
 // secretApp plants Secret values where outputs might show them: in data and
@@ -112,19 +110,11 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	kubectl(t, "patch", "secret/db", "-n", ns, "-p", `{"stringData":{"password":"planted-live-value"}}`)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	kubeconfig, err := cluster.KubeconfigFile(testcluster.AdminUser)
+	kc, err := cluster.Kubeconfig(testcluster.AdminUser, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	opts, closeLog, err := cli.UIOptions(ctx, []string{"--kubeconfig", kubeconfig, "--cache-dir", t.TempDir(), "-n", ns,
-		"--log-file", filepath.Join(t.TempDir(), "log"), "-f", dir}, streams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeLog()
-	opts.Styles = themes.Plain().Styles()
-	s := runUI(t, ctx, opts)
+	s := runUI(t, ctx, uiOptions(t, ctx, kc, "-f", dir))
 	s.wait("Secret "+ns+"/db", "Secret "+ns+"/locked")
 	check("the UI's list", s.screen())
 	press := func(keys ...string) {

@@ -11,12 +11,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubedrift/kubedrift/cli"
 	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
-	"github.com/kubedrift/kubedrift/themes"
 	"github.com/kubedrift/kubedrift/ui"
 )
 
@@ -46,20 +43,13 @@ func TestUIReconcileAndLiveUpdate(t *testing.T) {
 	deploy(t, ns, dir, "apply", "--server-side")
 	kubectl(t, "set", "image", "deployment/web", "web=nginx:1.28.0", "-n", ns)
 
-	kubeconfig, err := cluster.KubeconfigFile(testcluster.AdminUser)
+	kc, err := cluster.Kubeconfig(testcluster.AdminUser, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	opts, closeLog, err := cli.UIOptions(ctx, []string{"--kubeconfig", kubeconfig, "--cache-dir", t.TempDir(), "-n", ns,
-		"--log-file", filepath.Join(t.TempDir(), "log"), "-f", dir}, streams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeLog()
-	opts.Styles = themes.Plain().Styles()
+	opts := uiOptions(t, ctx, kc, "-f", dir)
 
 	var mu sync.Mutex
 	var last string
@@ -136,27 +126,11 @@ func TestUIReconcileAndLiveUpdate(t *testing.T) {
 // manifests that are known without a cluster, instead of ending the program.
 func TestUIWithoutCluster(t *testing.T) {
 	dir := t.TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: gone, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: me, user: {token: not-a-secret-but-never-printed}}]
-contexts: [{name: gone, context: {cluster: gone, user: me}}]
-current-context: gone
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: os.Stdout, ErrOut: os.Stderr}
-	opts, closeLog, err := cli.UIOptions(t.Context(), []string{"--kubeconfig", kubeconfig, "--cache-dir", t.TempDir(),
-		"--request-timeout", "5s", "--log-file", filepath.Join(dir, "log"), "-f", bad}, streams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeLog()
+	opts := uiOptions(t, t.Context(), []byte(unreachableKubeconfig), "--request-timeout", "5s", "-f", bad)
 	rep, errs := opts.Checker.Check(t.Context(), func(drift.Result, int, int) {})
 	if rep != nil {
 		t.Errorf("a report without a cluster: %+v", rep)
@@ -171,7 +145,7 @@ current-context: gone
 			t.Errorf("problems lack %q:\n%s", want, joined)
 		}
 	}
-	if strings.Contains(joined, "not-a-secret") {
+	if strings.Contains(joined, "never-printed-token") {
 		t.Errorf("a problem prints the token:\n%s", joined)
 	}
 }
