@@ -34,8 +34,8 @@ type FaultProxy struct {
 	// downAfter is downWhen once the server has answered: the request
 	// took effect, and its answer is lost.
 	downAfter func(*http.Request) bool
-	conns    map[net.Conn]bool
-	requests []string // "VERB path?query" of each request forwarded
+	conns     map[net.Conn]bool
+	requests  []string // "VERB path?query" of each request forwarded
 }
 
 // NewFaultProxy starts a proxy to the cluster that forwards as user. Close
