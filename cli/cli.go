@@ -99,6 +99,10 @@ const examples = `  # Gate a CI job on the manifests in k8s/
   # A kustomization, a Helm chart and what Helm last deployed, in one run
   kubedrift --check -k overlays/prod --helm ./charts/cache --values prod.yaml --release shop -n shop
 
+  # Does the cluster match main? The manifests in k8s/ as committed on main,
+  # whatever the work tree holds
+  kubedrift --check --git .@main//k8s
+
   # Whatever a tool prints
   kustomize build overlays/prod | kubedrift --check -f -
 
@@ -115,6 +119,9 @@ type Options struct {
 	Chart sources.Chart
 	// Releases are deployed Helm releases to compare with (--release).
 	Releases []string
+	// Git are Git sources (--git), REPO[@REF][//DIR] as
+	// sources.ParseGitSource reads them.
+	Git []string
 	// Check prints a report and exits instead of starting the UI.
 	Check bool
 	// Apply reconciles every drifted and missing object (and, with Prune,
@@ -193,6 +200,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringArrayVar(&o.Chart.SetString, "set-string", nil, "string value for the --helm chart, as helm --set-string")
 	f.BoolVar(&o.Chart.IncludeHooks, "helm-hooks", false, "include the --helm chart's hook resources, which are left out by default")
 	f.StringArrayVar(&o.Releases, "release", nil, "deployed Helm release whose manifest, as Helm last deployed it, is the desired state; repeat for more")
+	f.StringArrayVar(&o.Git, "git", nil, "Git repository at a revision, `REPO[@REF][//DIR]`: the chart, kustomization or manifests in DIR as committed at REF (a branch, tag or commit; default HEAD), read without a git binary and without touching the work tree; REPO is a path or a file://, https://, ssh:// or git@host:path URL (git@github.com:org/app.git@main//k8s); repeat for more")
 	f.BoolVar(&o.Check, "check", false, "print a report and exit 0 in sync, 1 on drift, 2 on error, instead of opening the UI")
 	f.BoolVar(&o.Apply, "apply", false, "reconcile every drifted and missing object by server-side apply (with --prune, delete unmanaged ones), print what changed, and exit 0 when all is in sync afterwards, 1 when something could not be reconciled")
 	f.BoolVar(&o.DryRun, "dry-run", false, "with --apply, print what would be reconciled and send nothing")
@@ -240,8 +248,13 @@ func (o *Options) Validate() error {
 	if err := o.outputOptions.validate(); err != nil {
 		return err
 	}
-	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases) == 0 && o.Chart.Path == "" {
-		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm or a deployed release with --release")
+	for _, spec := range o.Git {
+		if _, err := sources.ParseGitSource(spec); err != nil {
+			return fmt.Errorf("--git %w", err)
+		}
+	}
+	if len(o.Filenames)+len(o.Kustomizations)+len(o.Releases)+len(o.Git) == 0 && o.Chart.Path == "" {
+		return errors.New("no desired state given: name manifests with -f, a kustomization with -k, a chart with --helm, a deployed release with --release or a Git repository with --git")
 	}
 	if o.Chart.Path == "" && (o.Chart.ReleaseName != "" || len(o.Chart.ValuesFiles)+len(o.Chart.Set)+len(o.Chart.SetString) > 0 || o.Chart.IncludeHooks) {
 		return errors.New("--helm-release, --values, --set, --set-string and --helm-hooks apply to a chart: name it with --helm")
@@ -277,6 +290,7 @@ func (o *Options) sourceOptions(namespace string, access *sources.Cluster) sourc
 		Kustomizations: o.Kustomizations,
 		Charts:         o.charts(),
 		Releases:       o.Releases,
+		Git:            o.gitSources(),
 		Namespace:      namespace,
 		Cluster:        access,
 	}
@@ -439,6 +453,15 @@ func (o *Options) owned(namespace string) func(*unstructured.Unstructured) bool 
 		a := live.GetAnnotations()
 		return a["meta.helm.sh/release-namespace"] == namespace && slices.Contains(o.Releases, a["meta.helm.sh/release-name"])
 	}
+}
+
+func (o *Options) gitSources() []sources.GitSource {
+	var srcs []sources.GitSource
+	for _, spec := range o.Git {
+		src, _ := sources.ParseGitSource(spec) // checked by Validate
+		srcs = append(srcs, src)
+	}
+	return srcs
 }
 
 func (o *Options) charts() []sources.Chart {

@@ -22,6 +22,9 @@ type Options struct {
 	// Releases are deployed Helm releases, read from the cluster's Helm
 	// storage in Namespace.
 	Releases []string
+	// Git are directories of Git repositories at a revision, read as
+	// LoadGit reads them.
+	Git []GitSource
 	// Namespace is the namespace of releases, and the one charts render for.
 	Namespace string
 	// Cluster reaches the cluster for release storage and for the
@@ -55,8 +58,8 @@ type Chart struct {
 }
 
 // Load reads every source in opts. The errors name the file (and line)
-// or the chart, kustomization or release at fault; a bad source never stops
-// the others from being read.
+// or the chart, kustomization, release or repository at fault; a bad source
+// never stops the others from being read.
 func Load(ctx context.Context, opts Options) ([]Manifest, []error) {
 	var (
 		manifests []Manifest
@@ -75,6 +78,9 @@ func Load(ctx context.Context, opts Options) ([]Manifest, []error) {
 	}
 	for _, name := range opts.Releases {
 		add(LoadRelease(ctx, opts.Cluster, opts.Namespace, name))
+	}
+	for _, src := range opts.Git {
+		add(LoadGit(ctx, src, opts.Namespace, opts.Cluster))
 	}
 	return manifests, errs
 }
