@@ -102,6 +102,17 @@ fuzz:
 demo: tools build
 	$(GO) run ./internal/demo -bin $(CURDIR)/bin -manifests examples/shop
 
+# bench: the sizes measured, each on a fresh cluster, and the runs of each
+# command per size (0: 5 up to 2,000 objects, 3 above).
+BENCH_SIZES ?= 2000,10000
+BENCH_REPS ?= 0
+
+.PHONY: bench
+
+## bench: kubedrift --check in each mode beside a bare LIST and kubectl diff --server-side on a seeded test cluster (BENCH_SIZES=2000,10000); writes bench/results.md
+bench: tools build
+	$(GO) run ./internal/bench -bin $(CURDIR)/bin -sizes $(BENCH_SIZES) -reps $(BENCH_REPS) -out bench/results.md
+
 ## tools: etcd, kube-apiserver, kube-controller-manager and kubectl into bin/ (about 8 minutes cold on two cores)
 tools: $(TOOLS)
 

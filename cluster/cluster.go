@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 )
@@ -38,6 +40,7 @@ type Client struct {
 	dynamic   dynamic.Interface
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
+	access    authorizationv1client.SelfSubjectAccessReviewInterface
 
 	mu             sync.Mutex
 	lastRediscover time.Time
@@ -67,7 +70,11 @@ func NewWithMapper(cfg *rest.Config, dc discovery.DiscoveryInterface, mapper met
 	if err != nil {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
-	return &Client{dynamic: dyn, discovery: dc, mapper: mapper}, nil
+	authz, err := authorizationv1client.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("authorization client: %w", err)
+	}
+	return &Client{dynamic: dyn, discovery: dc, mapper: mapper, access: authz.SelfSubjectAccessReviews()}, nil
 }
 
 // ServerVersion asks the API server for its version; it is the cheapest way to
@@ -104,6 +111,19 @@ const listPageSize = 500
 // List returns every object of kind gvk in namespace ("" for all namespaces
 // or for a cluster-scoped kind), reading page by page.
 func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error) {
+	return c.list(ctx, gvk, namespace, nil)
+}
+
+// ListAllNamespaces returns the objects of the namespaced kind gvk in the
+// namespaces for which in is true, reading every namespace page by page and
+// keeping of each page only those.
+func (c *Client) ListAllNamespaces(ctx context.Context, gvk schema.GroupVersionKind, in func(namespace string) bool) ([]unstructured.Unstructured, error) {
+	return c.list(ctx, gvk, metav1.NamespaceAll, in)
+}
+
+// list reads the objects of kind gvk in namespace page by page, keeping
+// those in a namespace for which in is true, or all when in is nil.
+func (c *Client) list(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool) ([]unstructured.Unstructured, error) {
 	ri, err := c.resource(gvk, namespace)
 	if err != nil {
 		return nil, err
@@ -115,11 +135,41 @@ func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, page.Items...)
+		for i := range page.Items {
+			if in == nil || in(page.Items[i].GetNamespace()) {
+				items = append(items, page.Items[i])
+			}
+		}
 		if opts.Continue = page.GetContinue(); opts.Continue == "" {
 			return items, nil
 		}
 	}
+}
+
+// MayPatch asks the API server whether the user may patch every object of
+// kind gvk in namespace: namespace "" asks about all namespaces of a
+// namespaced kind, and about the objects of a cluster-scoped kind. The
+// question is a SelfSubjectAccessReview, which writes nothing.
+func (c *Client) MayPatch(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error) {
+	m, err := c.mapping(gvk)
+	if err != nil {
+		return false, err
+	}
+	if m.Scope.Name() != meta.RESTScopeNameNamespace {
+		namespace = ""
+	}
+	review, err := c.access.Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Verb:      "patch",
+			Group:     m.Resource.Group,
+			Resource:  m.Resource.Resource,
+			Namespace: namespace,
+		}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return false, fmt.Errorf("ask whether %s may be patched: %w", m.Resource.Resource, err)
+	}
+	return review.Status.Allowed, nil
 }
 
 // DryRunApply sends obj as a forced server-side apply by fieldManager with

@@ -68,6 +68,16 @@ func ControllerOf(obj *unstructured.Unstructured) *Controller {
 	return nil
 }
 
+// findController sets r.Controller from the live object, or from the
+// desired one for an object not in the cluster yet.
+func (r *Result) findController() {
+	if r.Live != nil {
+		r.Controller = ControllerOf(r.Live)
+	} else {
+		r.Controller = ControllerOf(r.Want)
+	}
+}
+
 // qualified is namespace/name, or name alone without a namespace.
 func qualified(namespace, name string) string {
 	if namespace == "" {

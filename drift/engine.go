@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,11 +38,36 @@ type LiveReader interface {
 	TypeConverter(gv schema.GroupVersion) (managedfields.TypeConverter, error)
 }
 
+// AllNamespacesLister is what a LiveReader may also implement to read the
+// objects of a kind in every namespace with one list: for desired objects
+// spread over many namespaces, that is far fewer requests than one list per
+// namespace. Without it, the engine lists namespace by namespace.
+type AllNamespacesLister interface {
+	// ListAllNamespaces returns the live objects of the namespaced kind gvk
+	// in the namespaces for which in is true. It reads every namespace,
+	// and drops the objects of the others as it reads, so that they are
+	// never all held at once: a cluster may hold many more objects of a
+	// kind than the desired state has.
+	ListAllNamespaces(ctx context.Context, gvk schema.GroupVersionKind, in func(namespace string) bool) ([]unstructured.Unstructured, error)
+}
+
 // DryRunner answers what an object would look like after a reconcile.
 type DryRunner interface {
 	// DryRunApply sends obj as a forced server-side apply by fieldManager,
 	// with dry run, and returns the object the server would store.
 	DryRunApply(ctx context.Context, obj *unstructured.Unstructured, fieldManager string) (*unstructured.Unstructured, error)
+}
+
+// PatchPermission is what a DryRunner may also implement for
+// Options.SpareDryRuns: where the user may patch an object and the engine
+// can tell that the apply would change nothing, the dry run's answer is
+// known, and asking the server for it, once per object, is most of the
+// cost of a check. Without it, every object is dry-run.
+type PatchPermission interface {
+	// MayPatch reports whether the user may patch every object of kind
+	// gvk in namespace; namespace "" asks about every namespace of a
+	// namespaced kind, and about the objects of a cluster-scoped kind.
+	MayPatch(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error)
 }
 
 // Options tune an Engine.
@@ -69,6 +95,17 @@ type Options struct {
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
+	// SpareDryRuns, in ModeAuto, spares the dry run of each object whose
+	// apply is shown offline to change nothing (see appliesAsIs), where
+	// the DryRunner tells that the user may patch it (PatchPermission):
+	// the server's answer is then the live object itself, and so is the
+	// verdict's. Each dry run costs the API server milliseconds of CPU
+	// time, so that a check of a large application mostly in sync runs
+	// many times faster with it (see bench/results.md). What it cannot see
+	// is a mutating admission webhook that changes an object it is given
+	// unchanged, or a validating one that refuses it. Off, every object is
+	// dry-run, and the audit log of a check shows one dry run per object.
+	SpareDryRuns bool
 	// Progress, if set, is called with each verdict as soon as it is
 	// reached, with how many of the total desired objects are judged so
 	// far; from several goroutines at once. Unmanaged objects come in the
@@ -81,6 +118,9 @@ type Engine struct {
 	live   LiveReader
 	dryRun DryRunner
 	opts   Options
+	// appliers caches the API server's apply of each kind, built from the
+	// kind's structure (see kindApplier), by GroupVersionKind.
+	appliers sync.Map
 }
 
 // NewEngine returns an engine that reads live state through live and asks
@@ -107,7 +147,7 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 	plan := planOf(desired)
 
 	for i, d := range desired {
-		obj, err := e.resolve(d.Object)
+		obj, err := e.resolveShared(d.Object)
 		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: e.reportedMode()}
 		if namespaced, ok := plan.crdKinds[obj.GroupVersionKind().GroupKind()]; ok && meta.IsNoMatchError(err) {
 			// The kind comes with the desired state: its objects are
@@ -140,6 +180,7 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 
 	var judged atomic.Int64
 	progress := func(r *Result) {
+		r.findController()
 		if e.opts.Progress != nil {
 			e.opts.Progress(*r, int(judged.Add(1)), len(desired))
 		}
@@ -149,12 +190,33 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 			progress(&results[i])
 		}
 	}
-	lives, unmanaged := e.readLive(ctx, objects, todo)
-	parallel(e.opts.Workers, todo, func(i int) {
-		e.judge(ctx, objects[i], lives[i], plan, &results[i])
-		progress(&results[i])
-	})
 
+	// Objects are judged as their live state comes in, while the rest is
+	// still being read: the reading waits on the network, the judging on
+	// the cores.
+	run := newCheckRun(e)
+	type job struct {
+		i     int
+		state liveState
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range min(e.opts.Workers, len(todo)) {
+		wg.Go(func() {
+			for j := range jobs {
+				e.judge(ctx, objects[j.i], j.state, plan, run, &results[j.i])
+				run.judged()
+				progress(&results[j.i])
+			}
+		})
+	}
+	unmanaged := e.readLive(ctx, objects, todo, run, func(i int, state liveState) { jobs <- job{i, state} })
+	close(jobs)
+	wg.Wait()
+
+	for i := range unmanaged {
+		unmanaged[i].findController()
+	}
 	r := &Report{Results: append(results, unmanaged...)}
 	r.sort()
 	return r
@@ -193,51 +255,83 @@ type liveState struct {
 	err error                      // the object could not be read
 }
 
+// manyNamespaces is how many namespaces the desired objects of one kind
+// must span for their live objects to be read with one list across all
+// namespaces, where the LiveReader can (AllNamespacesLister), rather than
+// one list per namespace. Below it the lists of the namespaces are few, and
+// the objects of other namespaces, which may be many, are better left
+// unread; from it on, the requests would cost more than the objects the one
+// list reads in vain, and a client's rate limit would make them crawl.
+const manyNamespaces = 16
+
 // readLive reads the live state of objects[i] for every i in todo, with one
-// list per kind and namespace, and returns it by index, with the verdicts on
-// the listed objects that are Owned but not desired. Objects of a list that
-// failed are read one by one, so that each gets its own verdict.
-func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int) (map[int]liveState, []Result) {
+// list per kind and namespace, or one per kind across all namespaces when its
+// objects span manyNamespaces or more, and hands each object's to ready as
+// soon as it is known, once; it returns the verdicts on the listed objects
+// that are Owned but not desired, in the namespaces of desired objects only.
+// A list across all namespaces that fails (the user may list only in some)
+// is followed by a list per namespace; the objects of a list per namespace
+// that failed are read one by one, so that each gets its own verdict. A
+// list waits to start while run has many objects read but not yet judged
+// (see checkRun.room).
+func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) []Result {
 	type group struct {
 		gvk       schema.GroupVersionKind
 		namespace string
 	}
 	members := map[group][]int{}
-	var groups []group
+	namespaces := map[schema.GroupVersionKind][]group{}
+	var kinds []schema.GroupVersionKind
 	for _, i := range todo {
 		g := group{objects[i].GroupVersionKind(), objects[i].GetNamespace()}
 		if _, ok := members[g]; !ok {
-			groups = append(groups, g)
+			if _, ok := namespaces[g.gvk]; !ok {
+				kinds = append(kinds, g.gvk)
+			}
+			namespaces[g.gvk] = append(namespaces[g.gvk], g)
 		}
 		members[g] = append(members[g], i)
 	}
 
+	// A list reads the live objects of the groups it covers: one group, or
+	// every group of a kind when it reads across all namespaces.
+	type list struct {
+		gvk       schema.GroupVersionKind
+		namespace string
+		groups    []group
+	}
+	var lists []list
+	allNamespaces, canListAll := e.live.(AllNamespacesLister)
+	for _, gvk := range kinds {
+		groups := namespaces[gvk]
+		if canListAll && len(groups) >= manyNamespaces {
+			lists = append(lists, list{gvk: gvk, groups: groups})
+			continue
+		}
+		for _, g := range groups {
+			lists = append(lists, list{gvk: gvk, namespace: g.namespace, groups: []group{g}})
+		}
+	}
+
+	type known struct {
+		i     int
+		state liveState
+	}
 	var (
 		mu        sync.Mutex
-		lives     = make(map[int]liveState, len(todo))
+		retry     []list
 		orphan    []int // objects of failed lists
 		unmanaged []Result
 	)
-	parallel(e.opts.Workers, groups, func(g group) {
-		items, err := e.live.List(ctx, g.gvk, g.namespace)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			if ctx.Err() != nil {
-				for _, i := range members[g] {
-					lives[i] = liveState{err: ctx.Err()}
-				}
-				return
-			}
-			orphan = append(orphan, members[g]...)
-			return
-		}
+	// assign matches the live objects of one group's namespace with its
+	// desired objects; it is called with mu held.
+	assign := func(g group, items []*unstructured.Unstructured, out []known) []known {
 		byName := make(map[string]*unstructured.Unstructured, len(items))
-		for j := range items {
-			byName[items[j].GetName()] = &items[j]
+		for _, item := range items {
+			byName[item.GetName()] = item
 		}
 		for _, i := range members[g] {
-			lives[i] = liveState{obj: byName[objects[i].GetName()]}
+			out = append(out, known{i, liveState{obj: byName[objects[i].GetName()]}})
 			delete(byName, objects[i].GetName())
 		}
 		for _, live := range byName {
@@ -245,23 +339,97 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 				unmanaged = append(unmanaged, e.unmanaged(g.gvk, live))
 			}
 		}
-	})
+		return out
+	}
+	// hand gives the objects read to the judging, outside mu: it waits
+	// for the judges.
+	hand := func(out []known) {
+		run.read(len(out))
+		for _, k := range out {
+			ready(k.i, k.state)
+		}
+	}
+	read := func(l list) {
+		run.room()
+		var (
+			items []unstructured.Unstructured
+			err   error
+		)
+		switch {
+		case !run.request(ctx):
+			err = ctx.Err()
+		case len(l.groups) > 1:
+			wanted := make(map[string]bool, len(l.groups))
+			for _, g := range l.groups {
+				wanted[g.namespace] = true
+			}
+			items, err = allNamespaces.ListAllNamespaces(ctx, l.gvk, func(ns string) bool { return wanted[ns] })
+			run.done()
+		default:
+			items, err = e.live.List(ctx, l.gvk, l.namespace)
+			run.done()
+		}
+		var out []known
+		defer func() { hand(out) }()
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			for _, g := range l.groups {
+				for _, i := range members[g] {
+					out = append(out, known{i, liveState{err: ctx.Err()}})
+				}
+			}
+			return
+		case err != nil && len(l.groups) > 1:
+			for _, g := range l.groups {
+				retry = append(retry, list{gvk: g.gvk, namespace: g.namespace, groups: []group{g}})
+			}
+			return
+		case err != nil:
+			orphan = append(orphan, members[l.groups[0]]...)
+			return
+		}
+		byNamespace := make(map[string][]*unstructured.Unstructured, len(l.groups))
+		for _, g := range l.groups {
+			byNamespace[g.namespace] = nil
+		}
+		for j := range items {
+			if ns := items[j].GetNamespace(); len(l.groups) == 1 {
+				byNamespace[l.groups[0].namespace] = append(byNamespace[l.groups[0].namespace], &items[j])
+			} else if objs, ok := byNamespace[ns]; ok {
+				byNamespace[ns] = append(objs, &items[j])
+			}
+		}
+		for _, g := range l.groups {
+			out = assign(g, byNamespace[g.namespace], out)
+		}
+	}
+	parallel(e.opts.Workers, lists, read)
+	parallel(e.opts.Workers, retry, read)
 	parallel(e.opts.Workers, orphan, func(i int) {
 		obj := objects[i]
-		live, err := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+		var (
+			live *unstructured.Unstructured
+			err  = ctx.Err()
+		)
+		if run.request(ctx) {
+			live, err = e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+			run.done()
+		}
 		if apierrors.IsNotFound(err) {
 			live, err = nil, nil
 		}
-		mu.Lock()
-		lives[i] = liveState{obj: live, err: err}
-		mu.Unlock()
+		hand([]known{{i, liveState{obj: live, err: err}}})
 	})
-	return lives, unmanaged
+	return unmanaged
 }
 
 // unmanaged returns the verdict on a live object that no manifest declares.
 func (e *Engine) unmanaged(gvk schema.GroupVersionKind, live *unstructured.Unstructured) Result {
-	r := Result{Status: Unmanaged, Mode: e.reportedMode(), Live: stripped(live), Note: "no manifest declares it"}
+	// live is one of the check's own listed objects, which no other result
+	// holds.
+	r := Result{Status: Unmanaged, Mode: e.reportedMode(), Live: strip(live), Note: "no manifest declares it"}
 	r.Live.SetGroupVersionKind(gvk)
 	r.Ref = RefOf(r.Live)
 	if !e.opts.ShowSecrets {
@@ -293,6 +461,18 @@ func parallel[T any](workers int, items []T, f func(T)) {
 // lose a namespace they should not have, and fields only a server may set are
 // dropped so that an exported object can serve as a manifest.
 func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	return e.resolveWith(obj, stripped)
+}
+
+// resolveShared is resolve for Check's own use: the copy is new down to its
+// metadata, and shares what lies deeper with obj. Check changes a resolved
+// object only there, and copies it whole before it changes more; copying
+// every manifest whole would double the memory a large check takes.
+func (e *Engine) resolveShared(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	return e.resolveWith(obj, strippedShallow)
+}
+
+func (e *Engine) resolveWith(obj *unstructured.Unstructured, strip func(*unstructured.Unstructured) *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	namespaced, err := e.live.Namespaced(obj.GroupVersionKind())
 	if meta.IsNoMatchError(err) {
 		return obj, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
@@ -300,7 +480,7 @@ func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 	if err != nil {
 		return obj, err
 	}
-	out := stripped(obj)
+	out := strip(obj)
 	e.scope(out, namespaced)
 	return out, nil
 }
@@ -319,7 +499,7 @@ func (e *Engine) scope(obj *unstructured.Unstructured, namespaced bool) {
 
 // judge fills in r's verdict on the desired object obj, whose live state
 // has been read.
-func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, plan plan, r *Result) {
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, plan plan, run *checkRun, r *Result) {
 	if err := ctx.Err(); err != nil {
 		r.fail(err)
 		return
@@ -331,12 +511,17 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 	live := state.obj
 
 	manager := applier(live, obj)
-	want, err := e.answer(ctx, obj, live, manager, r)
+	want, err := e.answer(ctx, obj, live, manager, run, r)
 	for retry := 0; err == nil && r.Mode == ModeServer && changedSince(live, want) && retry < 2; retry++ {
 		// The object changed between the list and the dry run, as when a
 		// controller catches up with a new object: judge it as it is now,
 		// rather than compare a dry run of one version with another.
+		if !run.request(ctx) {
+			r.fail(ctx.Err())
+			return
+		}
 		fresh, getErr := e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+		run.done()
 		switch {
 		case apierrors.IsNotFound(getErr):
 			fresh = nil
@@ -346,7 +531,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		}
 		live = fresh
 		manager = applier(live, obj)
-		want, err = e.answer(ctx, obj, live, manager, r)
+		want, err = e.answer(ctx, obj, live, manager, run, r)
 	}
 	if err != nil {
 		if ns := obj.GetNamespace(); r.Mode == ModeServer && live == nil && ns != "" && apierrors.IsNotFound(err) {
@@ -363,22 +548,59 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		}
 	}
 
-	r.Live, r.Want = stripped(live), stripped(want)
+	run.cpu <- struct{}{}
+	defer func() { <-run.cpu }()
+
+	// The live object and the answer are this check's own, read or
+	// answered for it, and become the result's: they are stripped in
+	// place. The manifest is copied. An answer that is the live object
+	// itself (an apply would change nothing) is one object for both, which
+	// everything below changes alike, unless kubectl's client-side apply
+	// record deletes something from the answer.
+	var (
+		owners    *unstructured.Unstructured
+		deletions map[string]any
+	)
 	if live != nil {
-		dropClientSideDeletions(r.Want, obj, live)
-		r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, live.GetManagedFields())
+		deletions = clientSideDeletions(obj, live)
+		// Stripping takes live's managedFields away: from here on, read
+		// them from owners.
+		raw, _, _ := unstructured.NestedFieldNoCopy(live.Object, "metadata", "managedFields")
+		owners = &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"managedFields": raw}}}
+	}
+	asIs := want != nil && want == live && deletions == nil
+	switch {
+	case want == nil, asIs:
+	case want == obj, want == live:
+		r.Want = stripped(want)
+	default:
+		r.Want = strip(want)
+	}
+	if live != nil {
+		r.Live = strip(live)
+		if asIs {
+			r.Want = r.Live
+		}
+		if deletions != nil {
+			dropDeleted(r.Want.Object, deletions)
+		}
+		if e.opts.Ignore != nil {
+			r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, owners.GetManagedFields())
+		}
 	}
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)
 	}
 	if live != nil {
-		r.Foreign = foreignFields(obj, live, r.Live, manager)
+		r.Foreign = foreignFields(obj, owners, r.Live, manager)
 	}
 	switch {
 	case live == nil:
 		r.Status = Missing
-	case toYAML(r.Live) == toYAML(r.Want):
+	case r.Live == r.Want || sameJSON(r.Live.Object, r.Want.Object):
 		r.Status = InSync
+		// The two are the same: one of them is enough to keep.
+		r.Want = r.Live
 		if e.opts.Strict && len(r.Foreign) > 0 {
 			r.Status = Drifted
 			r.Note = "foreign fields count as drift with --strict"
@@ -387,7 +609,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		r.Status = Drifted
 		// From the masked objects, so that no change carries a secret.
 		r.Changes = FieldChanges(r.Live, r.Want)
-		Attribute(r.Changes, live.GetManagedFields())
+		Attribute(r.Changes, owners.GetManagedFields())
 	}
 }
 
@@ -411,9 +633,26 @@ func (e *Engine) reportedMode() Mode {
 // in offline mode, and in auto mode by a dry run unless the server forbids
 // it. It sets r.Mode to the mode that answered. A Missing object has no
 // offline answer but the manifest itself.
-func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructured, manager string, r *Result) (*unstructured.Unstructured, error) {
+//
+// With Options.SpareDryRuns, in auto mode, an apply the user may send and
+// that provably changes nothing (see appliesAsIs) is not sent: the dry run
+// would answer with the live object itself, and so does answer, as the
+// server's answer.
+func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructured, manager string, run *checkRun, r *Result) (*unstructured.Unstructured, error) {
 	if e.opts.Mode != ModeOffline {
-		want, err := e.dryRun.DryRunApply(ctx, withBookkeeping(obj, live), manager)
+		applied := withBookkeeping(obj, live)
+		if run.perms.ask != nil && live != nil && run.computing(func() bool { return e.appliesAsIs(applied, live, manager) }) &&
+			run.perms.mayPatch(ctx, obj.GroupVersionKind(), obj.GetNamespace()) {
+			return live, nil
+		}
+		var (
+			want *unstructured.Unstructured
+			err  = ctx.Err()
+		)
+		if run.request(ctx) {
+			want, err = e.dryRun.DryRunApply(ctx, applied, manager)
+			run.done()
+		}
 		switch {
 		case err == nil:
 			return want, nil
@@ -425,7 +664,14 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 	if live == nil {
 		return obj, nil
 	}
-	want, err := e.offlineWant(withBookkeeping(obj, live), live, manager)
+	var (
+		want *unstructured.Unstructured
+		err  error
+	)
+	run.computing(func() bool {
+		want, err = e.offlineWant(withBookkeeping(obj, live), live, manager)
+		return true
+	})
 	if err != nil {
 		return nil, fmt.Errorf("offline: %w", err)
 	}
@@ -483,4 +729,137 @@ func isImmutable(err error) bool {
 		}
 	}
 	return false
+}
+
+// maxUnjudged is how many objects may have been read and not yet judged
+// before the next list waits to start. A live object takes a few times its
+// JSON in memory, and its managedFields, most of it, are let go once it is
+// judged: reading every list before judging would hold them all at once.
+const maxUnjudged = 1000
+
+// checkRun is what the reading and the judging of one Check's objects
+// share.
+type checkRun struct {
+	perms *permissions
+	// cpu holds a token for each object being computed (merged, compared),
+	// as many as there are cores: more computations at once only hold
+	// more of what they allocate in memory at once.
+	cpu chan struct{}
+	// requests holds a token for each request in flight, lists, reads and
+	// dry runs alike: Options.Workers of them.
+	requests chan struct{}
+
+	mu       sync.Mutex
+	roomy    *sync.Cond // signalled when unjudged falls
+	unjudged int        // objects read and not yet judged
+}
+
+func newCheckRun(e *Engine) *checkRun {
+	c := &checkRun{
+		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
+		requests: make(chan struct{}, e.opts.Workers),
+	}
+	c.roomy = sync.NewCond(&c.mu)
+	c.perms = e.permissions(c)
+	return c
+}
+
+// request takes a request token, unless ctx ends first; done gives it back.
+func (c *checkRun) request(ctx context.Context) bool {
+	select {
+	case c.requests <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (c *checkRun) done() { <-c.requests }
+
+// room waits until fewer than maxUnjudged objects are read and not judged.
+// The judges judge on when ctx ends, so that this ends too.
+func (c *checkRun) room() {
+	c.mu.Lock()
+	for c.unjudged >= maxUnjudged {
+		c.roomy.Wait()
+	}
+	c.mu.Unlock()
+}
+
+// read counts n objects read; judged counts one of them judged.
+func (c *checkRun) read(n int) {
+	c.mu.Lock()
+	c.unjudged += n
+	c.mu.Unlock()
+}
+
+func (c *checkRun) judged() {
+	c.mu.Lock()
+	c.unjudged--
+	c.mu.Unlock()
+	c.roomy.Broadcast()
+}
+
+// computing runs f holding a cpu token, and returns what it returns.
+func (c *checkRun) computing(f func() bool) bool {
+	c.cpu <- struct{}{}
+	defer func() { <-c.cpu }()
+	return f()
+}
+
+// permissions remembers, for one Check, whether the user may patch the
+// objects of each kind and namespace, asking once for each.
+type permissions struct {
+	// ask is nil when the DryRunner cannot tell.
+	ask func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error)
+
+	mu    sync.Mutex
+	known map[permissionKey]func() bool
+}
+
+type permissionKey struct {
+	gvk       schema.GroupVersionKind
+	namespace string
+}
+
+// permissions returns what tells, for one Check, whether a dry run may be
+// spared for lack of need rather than of permission; its questions are
+// requests of run.
+func (e *Engine) permissions(run *checkRun) *permissions {
+	p := &permissions{known: map[permissionKey]func() bool{}}
+	if pp, ok := e.dryRun.(PatchPermission); ok && e.opts.Mode == ModeAuto && e.opts.SpareDryRuns {
+		p.ask = func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error) {
+			if !run.request(ctx) {
+				return false, ctx.Err()
+			}
+			defer run.done()
+			return pp.MayPatch(ctx, gvk, namespace)
+		}
+	}
+	return p
+}
+
+// mayPatch reports whether the user may patch the objects of kind gvk in
+// namespace: in every namespace, which one question answers for all, or in
+// this one. An error counts as no.
+func (p *permissions) mayPatch(ctx context.Context, gvk schema.GroupVersionKind, namespace string) bool {
+	if p.ask == nil {
+		return false
+	}
+	return p.once(ctx, gvk, "") || (namespace != "" && p.once(ctx, gvk, namespace))
+}
+
+func (p *permissions) once(ctx context.Context, gvk schema.GroupVersionKind, namespace string) bool {
+	key := permissionKey{gvk, namespace}
+	p.mu.Lock()
+	allowed, ok := p.known[key]
+	if !ok {
+		allowed = sync.OnceValue(func() bool {
+			ok, err := p.ask(ctx, gvk, namespace)
+			return err == nil && ok
+		})
+		p.known[key] = allowed
+	}
+	p.mu.Unlock()
+	return allowed()
 }

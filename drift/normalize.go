@@ -1,8 +1,11 @@
 package drift
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"math"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -28,11 +31,34 @@ func stripped(obj *unstructured.Unstructured) *unstructured.Unstructured {
 	if obj == nil {
 		return nil
 	}
-	out := obj.DeepCopy()
+	return strip(obj.DeepCopy())
+}
+
+// strip removes serverFields from obj itself and returns it.
+func strip(obj *unstructured.Unstructured) *unstructured.Unstructured {
 	for _, path := range serverFields() {
-		unstructured.RemoveNestedField(out.Object, path...)
+		unstructured.RemoveNestedField(obj.Object, path...)
 	}
-	return out
+	return obj
+}
+
+// strippedShallow returns a copy of obj without serverFields whose top level
+// and metadata are its own, and whose other fields are obj's: a change to
+// the copy's metadata or top-level fields leaves obj as it is, a change
+// deeper down does not.
+func strippedShallow(obj *unstructured.Unstructured) *unstructured.Unstructured {
+	out := make(map[string]any, len(obj.Object))
+	for k, v := range obj.Object {
+		out[k] = v
+	}
+	if m, ok := out["metadata"].(map[string]any); ok {
+		meta := make(map[string]any, len(m))
+		for k, v := range m {
+			meta[k] = v
+		}
+		out["metadata"] = meta
+	}
+	return strip(&unstructured.Unstructured{Object: out})
 }
 
 // lastAppliedAnnotation holds kubectl's client-side apply record: for a Secret
@@ -180,4 +206,112 @@ func toYAML(obj *unstructured.Unstructured) string {
 		return "# cannot render object: " + err.Error() + "\n"
 	}
 	return string(b)
+}
+
+// sameJSON reports whether a and b, values decoded from JSON, would be
+// written as the same JSON, and so as the same YAML: it is how two objects
+// are compared, without writing either. Maps must have the same keys and
+// lists the same elements in the same order; numbers of different Go types
+// are the same when they are written the same (an int64 3 and a float64 3
+// are both "3"); null, a nil map and a nil list are all null.
+func sameJSON(a, b any) bool {
+	if isNull(a) || isNull(b) {
+		return isNull(a) && isNull(b)
+	}
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := b[k]
+			if !ok || !sameJSON(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !sameJSON(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	case int64:
+		if b, ok := b.(int64); ok {
+			return a == b
+		}
+	case float64:
+		if b, ok := b.(float64); ok {
+			// -0 is written "-0".
+			return a == b && math.Signbit(a) == math.Signbit(b)
+		}
+	}
+	// Numbers of different types, or values no decoder makes: as written.
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// isNull reports whether v is written as JSON null.
+func isNull(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return v == nil
+	case []any:
+		return v == nil
+	}
+	return false
+}
+
+// sameContent reports whether two objects are the same but for their
+// managedFields, which every apply rewrites.
+func sameContent(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok {
+			return false
+		}
+		if k != "metadata" {
+			if !sameJSON(av, bv) {
+				return false
+			}
+			continue
+		}
+		am, aok := av.(map[string]any)
+		bm, bok := bv.(map[string]any)
+		if !aok || !bok {
+			return false
+		}
+		for mk := range am {
+			if _, ok := bm[mk]; !ok && mk != "managedFields" {
+				return false
+			}
+		}
+		for mk, bmv := range bm {
+			if mk == "managedFields" {
+				continue
+			}
+			if amv, ok := am[mk]; !ok || !sameJSON(amv, bmv) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -137,9 +140,11 @@ func Parse(file string, data []byte) ([]Manifest, []error) {
 	// Some Windows editors start a file with a byte order mark; without it
 	// removed, a "---" on the first line would not be seen as a separator.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	for _, doc := range splitDocuments(data) {
+	docs := splitDocuments(data)
+	decoded := decodeAll(docs)
+	for i, doc := range docs {
 		origin := Origin{File: file, Line: doc.contentLine}
-		items, err := decodeDocument(doc)
+		items, err := decoded[i].items, decoded[i].err
 		if err != nil {
 			var le *lineError
 			if errors.As(err, &le) {
@@ -165,6 +170,43 @@ func Parse(file string, data []byte) ([]Manifest, []error) {
 		}
 	}
 	return manifests, errs
+}
+
+// decodedDocument is what decodeDocument returned for one document.
+type decodedDocument struct {
+	items []item
+	err   error
+}
+
+// parallelDocuments is how many documents a stream must have for them to be
+// decoded on several cores at once; fewer are not worth the goroutines.
+const parallelDocuments = 64
+
+// decodeAll decodes docs, on as many cores as there are when they are
+// many: YAML decoding is most of the time loading a large rendered
+// application takes, and each document decodes on its own.
+func decodeAll(docs []document) []decodedDocument {
+	out := make([]decodedDocument, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), len(docs)/parallelDocuments)
+	if workers <= 1 {
+		for i, doc := range docs {
+			out[i].items, out[i].err = decodeDocument(doc)
+		}
+		return out
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(docs); i = int(next.Add(1)) - 1 {
+				out[i].items, out[i].err = decodeDocument(docs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // document is one YAML document of a stream.
