@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/kubedrift/kubedrift/cli"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
 )
@@ -117,35 +115,23 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	s := runUI(t, ctx, uiOptions(t, ctx, kc, "-f", dir))
 	s.wait("Secret "+ns+"/db", "Secret "+ns+"/locked")
 	check("the UI's list", s.screen())
-	press := func(keys ...string) {
-		for _, k := range keys {
-			switch k {
-			case "enter":
-				s.program.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-			case "esc":
-				s.program.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
-			default:
-				s.program.Send(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
-			}
-		}
-	}
 	// The immutable Secret is an error, listed first: its message and the
 	// recreate confirmation.
-	press("enter")
+	s.press("enter")
 	s.wait("Immutable: ")
 	check("the UI's error view", s.screen())
-	press("a")
+	s.press("a")
 	s.wait("Reconcile Secret " + ns + "/locked")
 	check("the UI's recreate confirmation", s.screen())
-	press("esc")
+	s.press("esc")
 	s.wait("reconcile cancelled")
-	press("esc", "j", "enter")
+	s.press("esc", "j", "enter")
 	s.wait("--- live Secret " + ns + "/db")
 	check("the UI's diff", s.screen())
-	press("v")
+	s.press("v")
 	s.wait(" │ ")
 	check("the UI's side-by-side diff", s.screen())
-	press("a")
+	s.press("a")
 	s.wait("Reconcile Secret " + ns + "/db")
 	check("the UI's confirmation", s.screen())
 }

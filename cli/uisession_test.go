@@ -91,3 +91,17 @@ func (s *uiSession) waitFunc(what string, ok func(screen string) bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// press sends keys to the program: "enter", "esc", or one character each.
+func (s *uiSession) press(keys ...string) {
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			s.program.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			s.program.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+		default:
+			s.program.Send(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+		}
+	}
+}
