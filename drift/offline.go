@@ -239,7 +239,7 @@ func directMerge(tc managedfields.TypeConverter, obj, live *unstructured.Unstruc
 	if err != nil {
 		return nil, false, false
 	}
-	updater := smdmerge.Updater{Converter: oneVersion(version)}
+	updater := (&smdmerge.UpdaterBuilder{Converter: oneVersion(version)}).BuildUpdater()
 	out, _, err := updater.Apply(liveTyped, objTyped, fieldpath.APIVersion(version), managers, string(applier), true)
 	if err != nil {
 		return nil, false, false
