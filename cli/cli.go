@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -394,6 +395,10 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 		return nil, nil, err
 	}
 	if _, err := client.ServerVersion(); err != nil {
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return nil, nil, fmt.Errorf("cannot reach the cluster at %s: it did not answer in time (--request-timeout): %w", cfg.Host, err)
+		}
 		return nil, nil, fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
