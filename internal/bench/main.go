@@ -11,7 +11,14 @@
 //
 // It checks that kubedrift and kubectl diff find the same objects drifted,
 // and writes a table of wall time, CPU time and peak memory to -out. The
-// cluster is stopped when the benchmark ends or is interrupted.
+// cluster is stopped when the benchmark ends or is interrupted. With -hold
+// it seeds a cluster, prints the kubedrift command line that reaches it,
+// and keeps it until interrupted, for profiling by hand.
+//
+// The package's tests hold the Go benchmarks of the engine and the loaders,
+// which need no cluster (go test -bench . ./internal/bench/), and
+// TestProfile, which profiles kubedrift --check in this process against a
+// seeded cluster.
 package main
 
 import (
@@ -209,31 +216,28 @@ func measureSize(ctx context.Context, bin string, n, reps int) (res *sizeResult,
 			err = stopErr
 		}
 	}()
-	c, dir, manifests, kubeconfig, drifts := sc.cluster, sc.dir, sc.manifests, sc.kubeconfig, sc.drifts
 	seeded := map[string]bool{}
-	for _, e := range drifts {
+	for _, e := range sc.drifts {
 		seeded[e.ref] = true
 	}
-	cmds := commands(bin, kubeconfig, filepath.Join(dir, "cache"), manifests)
-	server := findServer(c.Admin.Host)
+	cmds := commands(bin, sc.kubeconfig, filepath.Join(sc.dir, "cache"), sc.manifests)
+	server := findServer(sc.cluster.Admin.Host)
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		// kubectl diff runs diff -u -N, not whatever the user set.
 		return strings.HasPrefix(kv, "KUBECTL_EXTERNAL_DIFF=")
 	})
-	res = &sizeResult{objects: sc.objects, drifted: len(drifts), reps: reps, commands: cmds, samples: map[string][]sample{}, load: [2]string{loadAverage()}}
+	res = &sizeResult{objects: sc.objects, drifted: len(sc.drifts), reps: reps, commands: cmds, samples: map[string][]sample{}, load: [2]string{loadAverage()}}
 	check := func(c command, got map[string]bool) {
 		if c.verdicts == nil {
 			return
 		}
-		var msg string
+		// kubectl diff is held to what was seeded, and kubedrift to
+		// kubectl diff.
+		msg := compare(c.name, got, "the seeding", seeded)
 		if c.role == peer {
 			res.peerVerdicts = got
-			msg = compare(c.name, got, "the seeding", seeded)
-		} else {
-			msg = compare(c.name, got, "the seeding", seeded)
-			if res.peerVerdicts != nil {
-				msg = compare(c.name, got, cmds[1].name, res.peerVerdicts)
-			}
+		} else if res.peerVerdicts != nil {
+			msg = compare(c.name, got, cmds[1].name, res.peerVerdicts)
 		}
 		if msg != "" && !slices.Contains(res.mismatches, msg) {
 			logf("verdicts differ: %s", msg)
