@@ -617,6 +617,60 @@ metadata:
 	assertContains(t, r, "--prune needs --selector or --release")
 }
 
+// TestCheckAllNamespaces: with -A, unmanaged objects are looked for in
+// every namespace; a user who may not list across namespaces is told where
+// they were not looked for, and the desired objects are still judged.
+func TestCheckAllNamespaces(t *testing.T) {
+	ns := namespace(t)
+	label := "app=" + ns // no other test's objects carry it
+	dir := manifests(t, ns, map[string]string{"app.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kept
+  labels: {app: ` + ns + `}
+`})
+	kubectl(t, "apply", "-n", ns, "-f", dir)
+	other := ns + "-elsewhere"
+	kubectl(t, "create", "namespace", other)
+	t.Cleanup(func() { kubectl(t, "delete", "namespace", other, "--wait=false") })
+	kubectl(t, "create", "configmap", "stray", "-n", other)
+	kubectl(t, "label", "configmap", "stray", label, "-n", other)
+	kubectl(t, "create", "configmap", "unrelated", "-n", other)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-l", label, "--prune", "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	if strings.Contains(r.stdout, "stray") {
+		t.Errorf("without -A, an object outside the manifests' namespaces is reported\n%v", r)
+	}
+
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "-l", label, "-A", "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r,
+		"unmanaged  ConfigMap "+other+"/stray",
+		"in sync    ConfigMap "+ns+"/kept",
+		"2 objects: 1 in sync, 0 drifted, 0 missing, 1 unmanaged, 0 errors",
+	)
+	if strings.Contains(r.stdout, "unrelated") {
+		t.Errorf("an object without the label is reported\n%v", r)
+	}
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "-l", label, "--all-namespaces", "--prune", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+
+	// The namespace's admin may not list ConfigMaps everywhere.
+	kubectl(t, "create", "rolebinding", "unbound-admin", "--clusterrole=admin", "--user="+testcluster.UnboundUser, "-n", ns)
+	r = kubedrift(t, testcluster.UnboundUser, ns, "--check", "-l", label, "-A", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r,
+		"in sync   ConfigMap "+ns+"/kept",
+		"unmanaged ConfigMap objects were looked for only in the namespaces of the manifests: listing them in all namespaces failed",
+		"forbidden",
+	)
+
+	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "-A", "-f", dir)
+	assertCode(t, r, cli.ExitError)
+	assertContains(t, r, "--all-namespaces looks for unmanaged objects, so it needs --selector or --release")
+}
+
 func TestCheckIgnoreRules(t *testing.T) {
 	// An HPA owns replicas: a rule beside the manifests takes them out of
 	// the comparison, and the scaled Deployment is in sync.

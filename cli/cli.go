@@ -106,6 +106,9 @@ const examples = `  # Gate a CI job on the manifests in k8s/
   # Whatever a tool prints
   kustomize build overlays/prod | kubedrift --check -f -
 
+  # Fail on objects labelled app=shop that no manifest declares, in any namespace
+  kubedrift --check -f k8s/ -l app=shop --prune -A
+
   # The same, for another context and a default namespace
   kubedrift --check -f app.yaml --context staging -n shop`
 
@@ -150,6 +153,9 @@ type Options struct {
 	Selector string
 	// Prune counts unmanaged objects as drift.
 	Prune bool
+	// AllNamespaces (-A) looks for unmanaged objects in every namespace,
+	// not only in the namespaces of the manifests.
+	AllNamespaces bool
 	// Mode is how objects are judged (--mode): server, offline or auto.
 	Mode string
 	// Strict counts foreign fields as drift.
@@ -214,6 +220,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values in diffs instead of masking them")
 	f.StringVarP(&o.Selector, "selector", "l", "", "label selector of the live objects that belong to the desired state; those no manifest declares are reported unmanaged")
 	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "look for unmanaged objects (by --selector or --release) of the manifests' kinds in every namespace, not only in the manifests' namespaces")
 	f.StringVar(&o.Config, "config", "", "ignore rules file (default: .kubedrift.yaml in the first manifest's directory or above)")
 	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
@@ -241,6 +248,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Prune && o.Selector == "" && len(o.Releases) == 0 {
 		return errors.New("--prune needs --selector or --release to tell which live objects belong to the desired state")
+	}
+	if o.AllNamespaces && o.Selector == "" && len(o.Releases) == 0 {
+		return errors.New("--all-namespaces looks for unmanaged objects, so it needs --selector or --release to tell which live objects belong to the desired state")
 	}
 	if o.Concurrency < 1 {
 		return fmt.Errorf("--concurrency must be at least 1, not %d", o.Concurrency)
@@ -320,6 +330,7 @@ func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules)
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,
 		Owned:            o.owned(namespace),
+		AllNamespaces:    o.AllNamespaces,
 	}
 }
 
@@ -348,6 +359,9 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 	engine := drift.NewEngine(client, client, engOpts)
 	desired := desiredState(manifests)
 	rep := engine.Check(ctx, desired)
+	// What the check could not look at is reported, and fails it, as the
+	// input that could not be read does.
+	inputErrs = append(inputErrs, rep.Problems...)
 	if err := o.writeReport(o.streams.Out, rep, inputErrs); err != nil {
 		return ExitError, fmt.Errorf("write report: %w", err)
 	}

@@ -111,7 +111,7 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	// the UI): the check does not wait for it.
 	go s.watch(watchCtx, client, targets)
 	s.watchHealth(ctx, client)
-	return rep, inputErrs
+	return rep, append(inputErrs, rep.Problems...)
 }
 
 // watch forwards the changes of the live objects of targets to the UI.

@@ -169,6 +169,10 @@ func (r *Result) DiffContext(n int) string {
 // Report holds the verdicts on all desired objects, sorted by Ref.
 type Report struct {
 	Results []Result
+	// Problems are what kept the check from looking everywhere it was
+	// asked to, though every desired object has its verdict: such as
+	// unmanaged objects not looked for in all namespaces.
+	Problems []error
 }
 
 // Count returns how many results have status s.

@@ -87,8 +87,16 @@ type Options struct {
 	// its labels or its Helm release annotations. A listed object it owns
 	// that no manifest declares is reported Unmanaged. Only the kinds and
 	// namespaces of desired objects are listed, so only there are
-	// unmanaged objects found. Nil owns nothing.
+	// unmanaged objects found, unless AllNamespaces. Nil owns nothing.
 	Owned func(live *unstructured.Unstructured) bool
+	// AllNamespaces looks for unmanaged objects (see Owned) of each
+	// namespaced kind the desired state has in every namespace, with one
+	// list across all namespaces, as kubectl get -A reads them. Where the
+	// user may not list a kind in all namespaces, its objects are read in
+	// their own namespaces and Report.Problems says where unmanaged ones
+	// were not looked for. It needs a LiveReader that is an
+	// AllNamespacesLister.
+	AllNamespaces bool
 	// Ignore removes fields from the comparison: ignored fields change
 	// neither a verdict nor a diff. Nil ignores nothing.
 	Ignore *IgnoreRules
@@ -210,14 +218,14 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 			}
 		})
 	}
-	unmanaged := e.readLive(ctx, objects, todo, run, func(i int, state liveState) { jobs <- job{i, state} })
+	unmanaged, problems := e.readLive(ctx, objects, todo, run, func(i int, state liveState) { jobs <- job{i, state} })
 	close(jobs)
 	wg.Wait()
 
 	for i := range unmanaged {
 		unmanaged[i].findController()
 	}
-	r := &Report{Results: append(results, unmanaged...)}
+	r := &Report{Results: append(results, unmanaged...), Problems: problems}
 	r.sort()
 	return r
 }
@@ -268,13 +276,15 @@ const manyNamespaces = 16
 // list per kind and namespace, or one per kind across all namespaces when its
 // objects span manyNamespaces or more, and hands each object's to ready as
 // soon as it is known, once; it returns the verdicts on the listed objects
-// that are Owned but not desired, in the namespaces of desired objects only.
+// that are Owned but not desired, in the namespaces of desired objects only
+// or, with Options.AllNamespaces, in every namespace, and the problems that
+// kept it from looking for them everywhere it was asked to.
 // A list across all namespaces that fails (the user may list only in some)
 // is followed by a list per namespace; the objects of a list per namespace
 // that failed are read one by one, so that each gets its own verdict. A
 // list waits to start while run has many objects read but not yet judged
 // (see checkRun.room).
-func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) []Result {
+func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) (unmanaged []Result, problems []error) {
 	type group struct {
 		gvk       schema.GroupVersionKind
 		namespace string
@@ -294,18 +304,26 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 	}
 
 	// A list reads the live objects of the groups it covers: one group, or
-	// every group of a kind when it reads across all namespaces.
+	// every group of a kind when it reads across all namespaces (all).
+	// Everywhere, it also looks for unmanaged objects in the namespaces of
+	// no group.
 	type list struct {
-		gvk       schema.GroupVersionKind
-		namespace string
-		groups    []group
+		gvk             schema.GroupVersionKind
+		namespace       string
+		groups          []group
+		all, everywhere bool
 	}
 	var lists []list
 	allNamespaces, canListAll := e.live.(AllNamespacesLister)
 	for _, gvk := range kinds {
 		groups := namespaces[gvk]
-		if canListAll && len(groups) >= manyNamespaces {
-			lists = append(lists, list{gvk: gvk, groups: groups})
+		everywhere := e.opts.AllNamespaces && e.opts.Owned != nil && groups[0].namespace != ""
+		if everywhere && !canListAll {
+			problems = append(problems, fmt.Errorf("unmanaged %s objects were looked for only in the namespaces of the manifests: this cluster reader cannot list across namespaces", gvk.GroupKind()))
+			everywhere = false
+		}
+		if canListAll && (everywhere || len(groups) >= manyNamespaces) {
+			lists = append(lists, list{gvk: gvk, groups: groups, all: true, everywhere: everywhere})
 			continue
 		}
 		for _, g := range groups {
@@ -318,10 +336,9 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		state liveState
 	}
 	var (
-		mu        sync.Mutex
-		retry     []list
-		orphan    []int // objects of failed lists
-		unmanaged []Result
+		mu     sync.Mutex
+		retry  []list
+		orphan []int // objects of failed lists
 	)
 	// assign matches the live objects of one group's namespace with its
 	// desired objects; it is called with mu held.
@@ -358,7 +375,10 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		switch {
 		case !run.request(ctx):
 			err = ctx.Err()
-		case len(l.groups) > 1:
+		case l.everywhere:
+			items, err = allNamespaces.ListAllNamespaces(ctx, l.gvk, nil)
+			run.done()
+		case l.all:
 			wanted := make(map[string]bool, len(l.groups))
 			for _, g := range l.groups {
 				wanted[g.namespace] = true
@@ -381,7 +401,10 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 				}
 			}
 			return
-		case err != nil && len(l.groups) > 1:
+		case err != nil && l.all:
+			if l.everywhere {
+				problems = append(problems, fmt.Errorf("unmanaged %s objects were looked for only in the namespaces of the manifests: listing them in all namespaces failed: %w", l.gvk.GroupKind(), err))
+			}
 			for _, g := range l.groups {
 				retry = append(retry, list{gvk: g.gvk, namespace: g.namespace, groups: []group{g}})
 			}
@@ -395,10 +418,12 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 			byNamespace[g.namespace] = nil
 		}
 		for j := range items {
-			if ns := items[j].GetNamespace(); len(l.groups) == 1 {
+			if ns := items[j].GetNamespace(); !l.all {
 				byNamespace[l.groups[0].namespace] = append(byNamespace[l.groups[0].namespace], &items[j])
 			} else if objs, ok := byNamespace[ns]; ok {
 				byNamespace[ns] = append(objs, &items[j])
+			} else if l.everywhere && e.opts.Owned(&items[j]) {
+				unmanaged = append(unmanaged, e.unmanaged(l.gvk, &items[j]))
 			}
 		}
 		for _, g := range l.groups {
@@ -422,7 +447,7 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		}
 		hand([]known{{i, liveState{obj: live, err: err}}})
 	})
-	return unmanaged
+	return unmanaged, problems
 }
 
 // unmanaged returns the verdict on a live object that no manifest declares.
