@@ -50,6 +50,9 @@ Each object is judged in one of two ways (--mode):
            would look like if the manifest were applied now, with every default
            and admission webhook, and kubedrift compares that with the live
            object. Needs "patch" permission (and "create" for missing objects).
+           An object whose apply provably changes nothing, of a kind that no
+           admission webhook or policy sees, is not sent: the answer would be
+           the live object itself (--spare-dry-runs=false sends every one).
   offline  read only: kubedrift merges the manifest into the live object itself,
            as server-side apply would, and normalises what the server would
            change (0.5 and 500m, Secret stringData, empty and absent fields,
@@ -148,6 +151,8 @@ type Options struct {
 	ShowSecrets bool
 	// Concurrency bounds the requests in flight at once.
 	Concurrency int
+	// SpareDryRuns skips the dry runs whose answers are certain.
+	SpareDryRuns bool
 	// Selector (-l) marks live objects as part of the desired state; those
 	// without a manifest are reported unmanaged.
 	Selector string
@@ -225,6 +230,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
+	f.BoolVar(&o.SpareDryRuns, "spare-dry-runs", true, "in server and auto mode, send no dry run for an object whose apply provably changes nothing, where the user may patch it and no admission webhook or policy sees its kind: the server would answer with the live object itself; =false sends one per object")
 	o.outputOptions.addFlags(f)
 	addLogFlags(cmd, &o.Verbosity)
 	o.kube.AddFlags(cmd.PersistentFlags())
@@ -329,6 +335,7 @@ func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules)
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,
+		SpareDryRuns:     o.SpareDryRuns,
 		Owned:            o.owned(namespace),
 		AllNamespaces:    o.AllNamespaces,
 	}

@@ -70,6 +70,17 @@ type PatchPermission interface {
 	MayPatch(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error)
 }
 
+// Admission is what a DryRunner may also implement for
+// Options.SpareDryRuns. An admission webhook or policy may change or refuse
+// an apply that the engine can tell changes nothing else, so that the dry
+// run of an object of a kind one may see is never spared.
+type Admission interface {
+	// Intercepted returns a test of whether an admission webhook or policy
+	// of the cluster, as it is configured now, may see the apply of an
+	// object of kind gvk that exists.
+	Intercepted(ctx context.Context) (func(gvk schema.GroupVersionKind) bool, error)
+}
+
 // Options tune an Engine.
 type Options struct {
 	// Mode is how objects are judged; "" is ModeAuto.
@@ -103,16 +114,16 @@ type Options struct {
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
-	// SpareDryRuns, in ModeAuto, spares the dry run of each object whose
-	// apply is shown offline to change nothing (see appliesAsIs), where
-	// the DryRunner tells that the user may patch it (PatchPermission):
-	// the server's answer is then the live object itself, and so is the
-	// verdict's. Each dry run costs the API server milliseconds of CPU
-	// time, so that a check of a large application mostly in sync runs
-	// many times faster with it (see bench/results.md). What it cannot see
-	// is a mutating admission webhook that changes an object it is given
-	// unchanged, or a validating one that refuses it. Off, every object is
-	// dry-run, and the audit log of a check shows one dry run per object.
+	// SpareDryRuns, in ModeServer and ModeAuto, spares the dry run of each
+	// object whose apply is shown offline to change nothing (see
+	// appliesAsIs), where the DryRunner tells that the user may patch it
+	// (PatchPermission) and that no admission webhook or policy of the
+	// cluster may see its apply (Admission): the server's answer is then
+	// the live object itself, and so is the verdict's. Each dry run costs
+	// the API server milliseconds of CPU time, so that a check of a large
+	// application mostly in sync runs many times faster with it (see
+	// bench/results.md). Off, every object is dry-run, and the audit log of
+	// a check shows one dry run per object.
 	SpareDryRuns bool
 	// Progress, if set, is called with each verdict as soon as it is
 	// reached, with how many of the total desired objects are judged so
@@ -659,14 +670,15 @@ func (e *Engine) reportedMode() Mode {
 // it. It sets r.Mode to the mode that answered. A Missing object has no
 // offline answer but the manifest itself.
 //
-// With Options.SpareDryRuns, in auto mode, an apply the user may send and
-// that provably changes nothing (see appliesAsIs) is not sent: the dry run
-// would answer with the live object itself, and so does answer, as the
-// server's answer.
+// With Options.SpareDryRuns, an apply the user may send, that no admission
+// webhook or policy sees, and that provably changes nothing (see
+// appliesAsIs) is not sent: the dry run would answer with the live object
+// itself, and so does answer, as the server's answer.
 func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructured, manager string, run *checkRun, r *Result) (*unstructured.Unstructured, error) {
 	if e.opts.Mode != ModeOffline {
 		applied := withBookkeeping(obj, live)
-		if run.perms.ask != nil && live != nil && run.computing(func() bool { return e.appliesAsIs(applied, live, manager) }) &&
+		if live != nil && run.perms.unseen(ctx, obj.GroupVersionKind()) &&
+			run.computing(func() bool { return e.appliesAsIs(applied, live, manager) }) &&
 			run.perms.mayPatch(ctx, obj.GroupVersionKind(), obj.GetNamespace()) {
 			return live, nil
 		}
@@ -833,10 +845,13 @@ func (c *checkRun) computing(f func() bool) bool {
 }
 
 // permissions remembers, for one Check, whether the user may patch the
-// objects of each kind and namespace, asking once for each.
+// objects of each kind and namespace, asking once for each, and which
+// kinds' applies admission webhooks and policies see, asking once.
 type permissions struct {
-	// ask is nil when the DryRunner cannot tell.
-	ask func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error)
+	// ask and intercepted are nil when the DryRunner cannot tell, or
+	// dry runs are not to be spared.
+	ask         func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error)
+	intercepted func(ctx context.Context) func(schema.GroupVersionKind) bool
 
 	mu    sync.Mutex
 	known map[permissionKey]func() bool
@@ -852,16 +867,41 @@ type permissionKey struct {
 // requests of run.
 func (e *Engine) permissions(run *checkRun) *permissions {
 	p := &permissions{known: map[permissionKey]func() bool{}}
-	if pp, ok := e.dryRun.(PatchPermission); ok && e.opts.Mode == ModeAuto && e.opts.SpareDryRuns {
-		p.ask = func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error) {
+	pp, mayTell := e.dryRun.(PatchPermission)
+	admission, knowsAdmission := e.dryRun.(Admission)
+	if !mayTell || !knowsAdmission || e.opts.Mode == ModeOffline || !e.opts.SpareDryRuns {
+		return p
+	}
+	p.ask = func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error) {
+		if !run.request(ctx) {
+			return false, ctx.Err()
+		}
+		defer run.done()
+		return pp.MayPatch(ctx, gvk, namespace)
+	}
+	var once sync.Once
+	var seen func(schema.GroupVersionKind) bool
+	p.intercepted = func(ctx context.Context) func(schema.GroupVersionKind) bool {
+		once.Do(func() {
+			seen = func(schema.GroupVersionKind) bool { return true } // unknown: all may be
 			if !run.request(ctx) {
-				return false, ctx.Err()
+				return
 			}
 			defer run.done()
-			return pp.MayPatch(ctx, gvk, namespace)
-		}
+			if test, err := admission.Intercepted(ctx); err == nil {
+				seen = test
+			}
+		})
+		return seen
 	}
 	return p
+}
+
+// unseen reports whether no admission webhook or policy may see the apply
+// of an object of kind gvk, so that its dry run may be spared. Not knowing
+// counts as seen.
+func (p *permissions) unseen(ctx context.Context, gvk schema.GroupVersionKind) bool {
+	return p.intercepted != nil && !p.intercepted(ctx)(gvk)
 }
 
 // mayPatch reports whether the user may patch the objects of kind gvk in

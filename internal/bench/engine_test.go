@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -60,6 +61,7 @@ func TestVerdictsInEveryMode(t *testing.T) {
 		{"server", drift.Options{Mode: drift.ModeServer}},
 		{"auto", drift.Options{Mode: drift.ModeAuto}},
 		{"auto sparing dry runs", drift.Options{Mode: drift.ModeAuto, SpareDryRuns: true}},
+		{"server sparing dry runs", drift.Options{Mode: drift.ModeServer, SpareDryRuns: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := checkVerdicts(t, f, n, tt.opts); !maps.Equal(got, want) {
@@ -121,12 +123,39 @@ func TestSpareDryRuns(t *testing.T) {
 		t.Errorf("%d dry runs where patching is forbidden, want %d", f.dryRuns, n)
 	}
 
-	// Server mode dry-runs every object.
+	// Server mode spares them as well.
 	f.resetCounts()
 	f.forbidPatch = false
 	checkVerdicts(t, f, n, drift.Options{Mode: drift.ModeServer, SpareDryRuns: true})
+	if want := len(edits(n)); f.dryRuns != want {
+		t.Errorf("%d dry runs in server mode with SpareDryRuns, want %d", f.dryRuns, want)
+	}
+
+	// The objects of a kind an admission webhook sees are all dry-run.
+	f.resetCounts()
+	f.interceptedKind = "ConfigMap"
+	checkVerdicts(t, f, n, drift.Options{Mode: drift.ModeAuto, SpareDryRuns: true})
+	want := len(edits(n))
+	for _, obj := range Generate(n) {
+		if obj.GetKind() == "ConfigMap" {
+			want++
+		}
+	}
+	for _, e := range edits(n) {
+		if strings.HasPrefix(e.ref, "ConfigMap ") {
+			want-- // counted twice
+		}
+	}
+	if f.dryRuns != want {
+		t.Errorf("%d dry runs where a webhook sees ConfigMaps, want %d", f.dryRuns, want)
+	}
+
+	// Where the webhooks cannot be read, nothing is spared.
+	f.resetCounts()
+	f.interceptedKind, f.interceptErr = "", errors.New("forbidden")
+	checkVerdicts(t, f, n, drift.Options{Mode: drift.ModeAuto, SpareDryRuns: true})
 	if f.dryRuns != n {
-		t.Errorf("%d dry runs in server mode, want %d", f.dryRuns, n)
+		t.Errorf("%d dry runs where the webhooks cannot be read, want %d", f.dryRuns, n)
 	}
 }
 

@@ -206,9 +206,12 @@ type fakeCluster struct {
 	// run answers with the live object, or the manifest for a missing one.
 	answers map[objectKey]*unstructured.Unstructured
 	// listAllErr fails every list across all namespaces; forbidPatch makes
-	// MayPatch say no.
-	listAllErr  error
-	forbidPatch bool
+	// MayPatch say no; interceptedKind is a kind an admission webhook
+	// sees, and interceptErr fails Intercepted.
+	listAllErr      error
+	forbidPatch     bool
+	interceptedKind string
+	interceptErr    error
 
 	mu sync.Mutex
 	// lists, listsAll and dryRuns count the requests a real cluster would
@@ -322,6 +325,10 @@ func (f *fakeCluster) DryRunApply(ctx context.Context, obj *unstructured.Unstruc
 
 func (f *fakeCluster) MayPatch(context.Context, schema.GroupVersionKind, string) (bool, error) {
 	return !f.forbidPatch, nil
+}
+
+func (f *fakeCluster) Intercepted(context.Context) (func(schema.GroupVersionKind) bool, error) {
+	return func(gvk schema.GroupVersionKind) bool { return gvk.Kind == f.interceptedKind }, f.interceptErr
 }
 
 // resetCounts forgets the requests counted so far.

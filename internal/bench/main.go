@@ -284,9 +284,11 @@ func commands(bin, kubeconfig, cacheDir, manifests string) []command {
 		{name: "kubectl diff --server-side", role: peer, path: kubectl, exit: 1, verdicts: kubectlDiffVerdicts,
 			args: append(slices.Clone(common), "diff", "--server-side", "--force-conflicts", "-f", manifests)},
 	}
-	for _, mode := range []string{"offline", "server", "auto"} {
-		cmds = append(cmds, command{name: "kubedrift --mode=" + mode, role: subject, path: kubedrift, exit: 1, verdicts: kubedriftVerdicts,
-			args: append(slices.Clone(common), "--check", "-f", manifests, "--mode="+mode)})
+	// The last sends a dry run for every object, as server mode did before
+	// it spared those whose answer is certain.
+	for _, flags := range [][]string{{"--mode=offline"}, {"--mode=server"}, {"--mode=auto"}, {"--mode=server", "--spare-dry-runs=false"}} {
+		cmds = append(cmds, command{name: "kubedrift " + strings.Join(flags, " "), role: subject, path: kubedrift, exit: 1, verdicts: kubedriftVerdicts,
+			args: slices.Concat(common, []string{"--check", "-f", manifests}, flags)})
 	}
 	return cmds
 }
