@@ -53,8 +53,9 @@ func TestCheckSlowCluster(t *testing.T) {
 }
 
 // TestCheckClusterGoneDuringCheck: the server goes away after two of four
-// dry runs. The two verdicts reached stand, the other objects are
-// Unreachable errors, and a message says the cluster became unreachable.
+// dry runs, one per object (none spared). The two verdicts reached stand,
+// the other objects are Unreachable errors, and a message says the cluster
+// became unreachable.
 func TestCheckClusterGoneDuringCheck(t *testing.T) {
 	ns := namespace(t)
 	dir := manifests(t, ns, map[string]string{"app.yaml": app})
@@ -74,7 +75,7 @@ func TestCheckClusterGoneDuringCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir, "--mode=server", "--concurrency=1", "--request-timeout=5s")
+	r := kubedriftWithKubeconfig(t, kc, "", "--check", "-f", dir, "--mode=server", "--spare-dry-runs=false", "--concurrency=1", "--request-timeout=5s")
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r,
 		"4 objects: 2 in sync, 0 drifted, 0 missing, 2 errors",
