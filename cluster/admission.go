@@ -52,7 +52,7 @@ func (c *Client) Intercepted(ctx context.Context) (func(schema.GroupVersionKind)
 		if err != nil {
 			return nil, err
 		}
-		items, err := c.list(ctx, m.GroupVersionKind, "", nil)
+		items, err := c.List(ctx, m.GroupVersionKind, "")
 		if err != nil {
 			return nil, fmt.Errorf("read the cluster's %s objects: %w", config.kind.Kind, err)
 		}

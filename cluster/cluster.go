@@ -9,6 +9,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,37 +112,41 @@ const listPageSize = 500
 // List returns every object of kind gvk in namespace ("" for all namespaces
 // or for a cluster-scoped kind), reading page by page.
 func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error) {
-	return c.list(ctx, gvk, namespace, nil)
+	var items []unstructured.Unstructured
+	err := c.ListPages(ctx, gvk, namespace, nil, func(page []unstructured.Unstructured) error {
+		items = append(items, page...)
+		return nil
+	})
+	return items, err
 }
 
-// ListAllNamespaces returns the objects of the namespaced kind gvk in the
-// namespaces for which in is true, reading every namespace page by page and
-// keeping of each page only those.
-func (c *Client) ListAllNamespaces(ctx context.Context, gvk schema.GroupVersionKind, in func(namespace string) bool) ([]unstructured.Unstructured, error) {
-	return c.list(ctx, gvk, metav1.NamespaceAll, in)
-}
-
-// list reads the objects of kind gvk in namespace page by page, keeping
-// those in a namespace for which in is true, or all when in is nil.
-func (c *Client) list(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool) ([]unstructured.Unstructured, error) {
+// ListPages reads the objects of kind gvk in namespace ("" for all
+// namespaces or for a cluster-scoped kind) page by page, and calls page with
+// those of each page in a namespace for which in is true, or all when in is
+// nil. The objects of the other namespaces are dropped as they are read, so
+// that they are never all held at once: a cluster may hold many more
+// objects of a kind than a check wants. An error from page ends the list
+// with it.
+func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error {
 	ri, err := c.resource(gvk, namespace)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var items []unstructured.Unstructured
 	opts := metav1.ListOptions{Limit: listPageSize}
 	for {
-		page, err := ri.List(ctx, opts)
+		list, err := ri.List(ctx, opts)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i := range page.Items {
-			if in == nil || in(page.Items[i].GetNamespace()) {
-				items = append(items, page.Items[i])
-			}
+		items := list.Items
+		if in != nil {
+			items = slices.DeleteFunc(items, func(item unstructured.Unstructured) bool { return !in(item.GetNamespace()) })
 		}
-		if opts.Continue = page.GetContinue(); opts.Continue == "" {
-			return items, nil
+		if err := page(items); err != nil {
+			return err
+		}
+		if opts.Continue = list.GetContinue(); opts.Continue == "" {
+			return nil
 		}
 	}
 }

@@ -38,17 +38,20 @@ type LiveReader interface {
 	TypeConverter(gv schema.GroupVersion) (managedfields.TypeConverter, error)
 }
 
-// AllNamespacesLister is what a LiveReader may also implement to read the
-// objects of a kind in every namespace with one list: for desired objects
-// spread over many namespaces, that is far fewer requests than one list per
-// namespace. Without it, the engine lists namespace by namespace.
-type AllNamespacesLister interface {
-	// ListAllNamespaces returns the live objects of the namespaced kind gvk
-	// in the namespaces for which in is true. It reads every namespace,
-	// and drops the objects of the others as it reads, so that they are
-	// never all held at once: a cluster may hold many more objects of a
-	// kind than the desired state has.
-	ListAllNamespaces(ctx context.Context, gvk schema.GroupVersionKind, in func(namespace string) bool) ([]unstructured.Unstructured, error)
+// PageLister is what a LiveReader may also implement to read a list page by
+// page, and the objects of a kind in every namespace with one list. The
+// engine then judges the objects of each page while the next is read, so
+// that the objects of a large list are never all held at once, and for
+// desired objects spread over many namespaces it sends one list instead of
+// one per namespace. Without it, the engine lists namespace by namespace,
+// each list whole.
+type PageLister interface {
+	// ListPages reads the live objects of kind gvk in namespace, or in
+	// every namespace when namespace is "" and the kind is namespaced,
+	// and calls page with those of each page of the list that are in a
+	// namespace for which in is true (all when in is nil). The objects
+	// are page's to keep. An error from page ends the list with it.
+	ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error
 }
 
 // DryRunner answers what an object would look like after a reconcile.
@@ -290,17 +293,19 @@ const manyNamespaces = 16
 // that are Owned but not desired, in the namespaces of desired objects only
 // or, with Options.AllNamespaces, in every namespace, and the problems that
 // kept it from looking for them everywhere it was asked to.
+//
+// Where the LiveReader reads page by page (PageLister), the objects of each
+// page are handed on before the next page is asked for, and the next waits
+// while run has many objects read but not yet judged (see checkRun.room).
 // A list across all namespaces that fails (the user may list only in some)
 // is followed by a list per namespace; the objects of a list per namespace
-// that failed are read one by one, so that each gets its own verdict. A
-// list waits to start while run has many objects read but not yet judged
-// (see checkRun.room).
+// that failed are read one by one, so that each gets its own verdict.
 func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) (unmanaged []Result, problems []error) {
 	type group struct {
 		gvk       schema.GroupVersionKind
 		namespace string
 	}
-	members := map[group][]int{}
+	members := map[group]map[string]int{} // desired objects by name
 	namespaces := map[schema.GroupVersionKind][]group{}
 	var kinds []schema.GroupVersionKind
 	for _, i := range todo {
@@ -310,8 +315,9 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 				kinds = append(kinds, g.gvk)
 			}
 			namespaces[g.gvk] = append(namespaces[g.gvk], g)
+			members[g] = map[string]int{}
 		}
-		members[g] = append(members[g], i)
+		members[g][objects[i].GetName()] = i
 	}
 
 	// A list reads the live objects of the groups it covers: one group, or
@@ -325,7 +331,7 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		all, everywhere bool
 	}
 	var lists []list
-	allNamespaces, canListAll := e.live.(AllNamespacesLister)
+	pager, canListAll := e.live.(PageLister)
 	for _, gvk := range kinds {
 		groups := namespaces[gvk]
 		everywhere := e.opts.AllNamespaces && e.opts.Owned != nil && groups[0].namespace != ""
@@ -341,30 +347,67 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 			lists = append(lists, list{gvk: gvk, namespace: g.namespace, groups: []group{g}})
 		}
 	}
+	listPages := func(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool, page func([]unstructured.Unstructured) error) error {
+		if canListAll {
+			return pager.ListPages(ctx, gvk, namespace, in, page)
+		}
+		items, err := e.live.List(ctx, gvk, namespace)
+		if err != nil {
+			return err
+		}
+		return page(items)
+	}
 
 	type known struct {
 		i     int
 		state liveState
 	}
+	type key struct {
+		gvk             schema.GroupVersionKind
+		namespace, name string
+	}
 	var (
-		mu     sync.Mutex
-		retry  []list
-		orphan []int // objects of failed lists
+		mu       sync.Mutex
+		handed   = make([]bool, len(objects)) // the objects whose state is known
+		reported = map[key]bool{}             // the unmanaged objects found
+		retry    []list
+		orphan   []int // objects of failed lists
 	)
-	// assign matches the live objects of one group's namespace with its
-	// desired objects; it is called with mu held.
-	assign := func(g group, items []*unstructured.Unstructured, out []known) []known {
-		byName := make(map[string]*unstructured.Unstructured, len(items))
-		for _, item := range items {
-			byName[item.GetName()] = item
+	// take matches the live objects of a page of list l with the desired
+	// objects not yet handed on, and finds the unmanaged ones; it is
+	// called with mu held.
+	take := func(l list, items []unstructured.Unstructured) (out []known) {
+		for j := range items {
+			live := &items[j]
+			g := group{l.gvk, live.GetNamespace()}
+			if !l.all {
+				g = l.groups[0]
+			}
+			byName, desiredHere := members[g]
+			if i, ok := byName[live.GetName()]; ok {
+				if !handed[i] {
+					handed[i] = true
+					out = append(out, known{i, liveState{obj: live}})
+				}
+				continue
+			}
+			k := key{l.gvk, live.GetNamespace(), live.GetName()}
+			if (desiredHere || l.everywhere) && e.opts.Owned != nil && !reported[k] && e.opts.Owned(live) {
+				reported[k] = true
+				unmanaged = append(unmanaged, e.unmanaged(l.gvk, live))
+			}
 		}
-		for _, i := range members[g] {
-			out = append(out, known{i, liveState{obj: byName[objects[i].GetName()]}})
-			delete(byName, objects[i].GetName())
-		}
-		for _, live := range byName {
-			if e.opts.Owned != nil && e.opts.Owned(live) {
-				unmanaged = append(unmanaged, e.unmanaged(g.gvk, live))
+		return out
+	}
+	// rest returns the objects of l's groups not yet handed on, as state
+	// gives their state; it is called with mu held.
+	rest := func(l list, state liveState) (out []known) {
+		for _, g := range l.groups {
+			for _, i := range members[g] {
+				if !handed[i] {
+					handed[i] = true
+					out = append(out, known{i, state})
+				}
 			}
 		}
 		return out
@@ -379,66 +422,61 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 	}
 	read := func(l list) {
 		run.room()
-		var (
-			items []unstructured.Unstructured
-			err   error
-		)
-		switch {
-		case !run.request(ctx):
-			err = ctx.Err()
-		case l.everywhere:
-			items, err = allNamespaces.ListAllNamespaces(ctx, l.gvk, nil)
-			run.done()
-		case l.all:
+		var in func(string) bool
+		if l.all && !l.everywhere {
 			wanted := make(map[string]bool, len(l.groups))
 			for _, g := range l.groups {
 				wanted[g.namespace] = true
 			}
-			items, err = allNamespaces.ListAllNamespaces(ctx, l.gvk, func(ns string) bool { return wanted[ns] })
-			run.done()
-		default:
-			items, err = e.live.List(ctx, l.gvk, l.namespace)
-			run.done()
+			in = func(ns string) bool { return wanted[ns] }
+		}
+		// A list holds a request token while it asks for a page, not
+		// while its objects wait for the judges, who may need tokens for
+		// their dry runs.
+		err := ctx.Err()
+		if held := run.request(ctx); held {
+			err = listPages(ctx, l.gvk, l.namespace, in, func(items []unstructured.Unstructured) error {
+				run.done()
+				held = false
+				mu.Lock()
+				out := take(l, items)
+				mu.Unlock()
+				hand(out)
+				run.room()
+				if !run.request(ctx) {
+					return ctx.Err()
+				}
+				held = true
+				return nil
+			})
+			if held {
+				run.done()
+			}
 		}
 		var out []known
 		defer func() { hand(out) }()
 		mu.Lock()
 		defer mu.Unlock()
 		switch {
-		case err != nil && ctx.Err() != nil:
-			for _, g := range l.groups {
-				for _, i := range members[g] {
-					out = append(out, known{i, liveState{err: ctx.Err()}})
-				}
-			}
-			return
-		case err != nil && l.all:
+		case err == nil:
+			out = rest(l, liveState{}) // not listed: missing
+		case ctx.Err() != nil:
+			out = rest(l, liveState{err: ctx.Err()})
+		case l.all:
 			if l.everywhere {
 				problems = append(problems, fmt.Errorf("unmanaged %s objects were looked for only in the namespaces of the manifests: listing them in all namespaces failed: %w", l.gvk.GroupKind(), err))
 			}
 			for _, g := range l.groups {
 				retry = append(retry, list{gvk: g.gvk, namespace: g.namespace, groups: []group{g}})
 			}
-			return
-		case err != nil:
-			orphan = append(orphan, members[l.groups[0]]...)
-			return
-		}
-		byNamespace := make(map[string][]*unstructured.Unstructured, len(l.groups))
-		for _, g := range l.groups {
-			byNamespace[g.namespace] = nil
-		}
-		for j := range items {
-			if ns := items[j].GetNamespace(); !l.all {
-				byNamespace[l.groups[0].namespace] = append(byNamespace[l.groups[0].namespace], &items[j])
-			} else if objs, ok := byNamespace[ns]; ok {
-				byNamespace[ns] = append(objs, &items[j])
-			} else if l.everywhere && e.opts.Owned(&items[j]) {
-				unmanaged = append(unmanaged, e.unmanaged(l.gvk, &items[j]))
+		default:
+			for _, g := range l.groups {
+				for _, i := range members[g] {
+					if !handed[i] {
+						orphan = append(orphan, i)
+					}
+				}
 			}
-		}
-		for _, g := range l.groups {
-			out = assign(g, byNamespace[g.namespace], out)
 		}
 	}
 	parallel(e.opts.Workers, lists, read)
@@ -456,6 +494,9 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 		if apierrors.IsNotFound(err) {
 			live, err = nil, nil
 		}
+		mu.Lock()
+		handed[i] = true
+		mu.Unlock()
 		hand([]known{{i, liveState{obj: live, err: err}}})
 	})
 	return unmanaged, problems
@@ -769,10 +810,12 @@ func isImmutable(err error) bool {
 }
 
 // maxUnjudged is how many objects may have been read and not yet judged
-// before the next list waits to start. A live object takes a few times its
-// JSON in memory, and its managedFields, most of it, are let go once it is
-// judged: reading every list before judging would hold them all at once.
-const maxUnjudged = 1000
+// before the next list, or the next page of a list, waits to start. A live
+// object takes a few times its JSON in memory, and its managedFields, most
+// of it, are let go once it is judged: reading every list before judging
+// would hold them all at once. At 10,000 objects, 1,000 here peaked 8 MB
+// higher than 400, in no less time.
+const maxUnjudged = 500
 
 // checkRun is what the reading and the judging of one Check's objects
 // share.

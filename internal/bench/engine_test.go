@@ -5,9 +5,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubedrift/kubedrift/drift"
@@ -27,7 +29,12 @@ func checkVerdicts(t *testing.T, f *fakeCluster, n int, opts drift.Options) map[
 	for i, m := range manifests {
 		desired[i] = drift.Desired{Object: m}
 	}
+	var judged atomic.Int64
+	opts.Progress = func(drift.Result, int, int) { judged.Add(1) }
 	rep := drift.NewEngine(f, f, opts).Check(t.Context(), desired)
+	if judged.Load() != int64(n) {
+		t.Errorf("%d verdicts reached on %d objects", judged.Load(), n)
+	}
 	found := map[string]bool{}
 	for _, r := range rep.Results {
 		switch r.Status {
@@ -93,6 +100,40 @@ func TestListsOncePerKind(t *testing.T) {
 	}
 	if want := 1 + (len(kinds)-1)*apps(n); f.lists != want {
 		t.Errorf("%d lists after the lists across namespaces failed, want one per kind and namespace (%d)", f.lists, want)
+	}
+}
+
+// TestUnmanagedAcrossNamespaces: with AllNamespaces, a live object that no
+// manifest declares is found once, also where the list across namespaces
+// fails after its first page and is read again namespace by namespace.
+func TestUnmanagedAcrossNamespaces(t *testing.T) {
+	const n = 400
+	f := newFakeCluster(liveObjects(t, n))
+	var desired []drift.Desired
+	var leftover string
+	for _, m := range Generate(n) {
+		if m.GetKind() == "ConfigMap" && leftover == "" {
+			leftover = drift.RefOf(m).String() // the first listed
+			continue
+		}
+		desired = append(desired, drift.Desired{Object: m})
+	}
+	owned := func(*unstructured.Unstructured) bool { return true }
+	for _, listAllErr := range []error{nil, apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "", errors.New("not at cluster scope"))} {
+		f.listAllErr = listAllErr
+		rep := drift.NewEngine(f, f, drift.Options{Mode: drift.ModeOffline, Owned: owned, AllNamespaces: true}).Check(t.Context(), desired)
+		var unmanaged []string
+		for _, r := range rep.Results {
+			if r.Status == drift.Unmanaged {
+				unmanaged = append(unmanaged, r.Ref.String())
+			}
+		}
+		if !slices.Equal(unmanaged, []string{leftover}) {
+			t.Errorf("list across namespaces failing with %v: unmanaged %q, want %q", listAllErr, unmanaged, leftover)
+		}
+		if got := len(rep.Problems) > 0; got != (listAllErr != nil) {
+			t.Errorf("list across namespaces failing with %v: problems %v", listAllErr, rep.Problems)
+		}
 	}
 }
 

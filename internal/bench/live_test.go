@@ -205,7 +205,8 @@ type fakeCluster struct {
 	// answers are what the dry runs answer, by object; without one, a dry
 	// run answers with the live object, or the manifest for a missing one.
 	answers map[objectKey]*unstructured.Unstructured
-	// listAllErr fails every list across all namespaces; forbidPatch makes
+	// listAllErr fails every list across all namespaces, after its first
+	// page; forbidPatch makes
 	// MayPatch say no; interceptedKind is a kind an admission webhook
 	// sees, and interceptErr fails Intercepted.
 	listAllErr      error
@@ -289,12 +290,36 @@ func (f *fakeCluster) List(_ context.Context, gvk schema.GroupVersionKind, names
 	return f.list(gvk, func(o *unstructured.Unstructured) bool { return o.GetNamespace() == namespace }), nil
 }
 
-func (f *fakeCluster) ListAllNamespaces(_ context.Context, gvk schema.GroupVersionKind, in func(string) bool) ([]unstructured.Unstructured, error) {
-	f.count(&f.listsAll)
-	if f.listAllErr != nil {
-		return nil, f.listAllErr
+// fakePageSize is how many objects a page of the fake's lists holds.
+const fakePageSize = 100
+
+// ListPages reads as List does, or across all namespaces, in pages. A list
+// across all namespaces fails with listAllErr after its first page.
+func (f *fakeCluster) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool, page func([]unstructured.Unstructured) error) error {
+	namespaced, err := f.Namespaced(gvk)
+	if err != nil {
+		return err
 	}
-	return f.list(gvk, func(o *unstructured.Unstructured) bool { return in(o.GetNamespace()) }), nil
+	var items []unstructured.Unstructured
+	all := namespace == "" && namespaced
+	if all {
+		f.count(&f.listsAll)
+		items = f.list(gvk, func(o *unstructured.Unstructured) bool { return in == nil || in(o.GetNamespace()) })
+	} else {
+		items, _ = f.List(ctx, gvk, namespace)
+	}
+	for first := 0; first < len(items) || first == 0; first += fakePageSize {
+		if first > 0 && all && f.listAllErr != nil {
+			return f.listAllErr
+		}
+		if err := page(items[first:min(first+fakePageSize, len(items))]); err != nil {
+			return err
+		}
+	}
+	if all && f.listAllErr != nil {
+		return f.listAllErr // a list of one page
+	}
+	return nil
 }
 
 func (f *fakeCluster) Get(_ context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
@@ -339,8 +364,8 @@ func (f *fakeCluster) resetCounts() {
 }
 
 var (
-	_ drift.LiveReader          = (*fakeCluster)(nil)
-	_ drift.AllNamespacesLister = (*fakeCluster)(nil)
-	_ drift.DryRunner           = (*fakeCluster)(nil)
-	_ drift.PatchPermission     = (*fakeCluster)(nil)
+	_ drift.LiveReader      = (*fakeCluster)(nil)
+	_ drift.PageLister      = (*fakeCluster)(nil)
+	_ drift.DryRunner       = (*fakeCluster)(nil)
+	_ drift.PatchPermission = (*fakeCluster)(nil)
 )
