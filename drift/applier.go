@@ -3,6 +3,7 @@ package drift
 import (
 	"encoding/json"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -20,12 +21,12 @@ import (
 // unless kubedrift did; kubedrift otherwise. Owning some of desired's fields
 // tells the manifest's applier from a controller that applies fields of its
 // own (the ClusterRole aggregation controller applies rules).
-func applier(live, desired *unstructured.Unstructured) string {
-	if live == nil {
-		return fieldManager
-	}
+//
+// entries are the live object's managedFields; none when there is no live
+// object.
+func applier(entries []metav1.ManagedFieldsEntry, desired *unstructured.Unstructured) string {
 	found := ""
-	for _, e := range live.GetManagedFields() {
+	for _, e := range entries {
 		if e.Operation != "Apply" || e.Subresource != "" || e.FieldsV1 == nil || !ownsSomeOf(e.FieldsV1.GetRawBytes(), desired.Object) {
 			continue
 		}
@@ -168,4 +169,12 @@ func dropDeleted(want, patch map[string]any) {
 			dropDeleted(wm, p.(map[string]any))
 		}
 	}
+}
+
+// managedFields returns the managedFields of live, none when live is nil.
+func managedFields(live *unstructured.Unstructured) []metav1.ManagedFieldsEntry {
+	if live == nil {
+		return nil
+	}
+	return live.GetManagedFields()
 }

@@ -33,7 +33,7 @@ func TestApplier(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			live := desired.DeepCopy()
 			live.SetManagedFields(tt.entries)
-			if got := applier(live, desired); got != tt.want {
+			if got := applier(managedFields(live), desired); got != tt.want {
 				t.Errorf("applier = %q, want %q", got, tt.want)
 			}
 		})

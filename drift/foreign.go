@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -39,9 +40,9 @@ func (f ForeignField) Describe(now time.Time) string {
 	return f.Path + ": " + describeValue(f.Value) + " (" + who + "; not in the manifest)"
 }
 
-// foreignFields returns the foreign fields of live, an object whose manifest
-// is desired and which applier applies (see applier). shown is live as the
-// result shows it, stripped, masked and without ignored fields: a field
+// foreignFields returns the foreign fields of a live object whose manifest
+// is desired, whose managedFields are managedFields and which applier
+// applies (see applier). shown is live as the result shows it, stripped, masked and without ignored fields: a field
 // missing from it is not reported, and values are read from it.
 //
 // The manifest's own history is never foreign: neither applier's fields,
@@ -50,13 +51,13 @@ func (f ForeignField) Describe(now time.Time) string {
 // (manifestAppliers), which record every field of an object they create,
 // defaults included, as theirs. Neither is the bookkeeping
 // appliers add: kubectl's last-applied annotation and Helm's release marks.
-func foreignFields(desired, live, shown *unstructured.Unstructured, applier string) []ForeignField {
+func foreignFields(desired *unstructured.Unstructured, managedFields []metav1.ManagedFieldsEntry, shown *unstructured.Unstructured, applier string) []ForeignField {
 	if isSecret(desired) {
 		// What the manifest writes as stringData is stored as data.
 		desired = desired.DeepCopy()
 		foldStringData(desired)
 	}
-	owners := readOwners(live.GetManagedFields())
+	owners := readOwners(managedFields)
 	creator, most := "", 0
 	for _, o := range owners {
 		n := 0

@@ -131,7 +131,7 @@ spec:
 	})
 
 	got := map[string]string{}
-	for _, f := range foreignFields(desired, live, stripped(live), "kubectl-client-side-apply") {
+	for _, f := range foreignFields(desired, live.GetManagedFields(), stripped(live), "kubectl-client-side-apply") {
 		got[f.Path] = f.Manager
 		if f.Path == "spec.ports[port=9090,protocol=TCP]" && f.Pointer != "/spec/ports/1" {
 			t.Errorf("pointer of the added port: %q, want /spec/ports/1", f.Pointer)

@@ -31,7 +31,7 @@ func (e *Engine) Plan(obj, live *unstructured.Unstructured) (ApplyPlan, error) {
 	if err != nil {
 		return ApplyPlan{}, err
 	}
-	p := ApplyPlan{Object: withBookkeeping(resolved, live), Manager: applier(live, resolved)}
+	p := ApplyPlan{Object: withBookkeeping(resolved, live), Manager: applier(managedFields(live), resolved)}
 	if live != nil {
 		p.Deletions = clientSideDeletions(resolved, live)
 	}
