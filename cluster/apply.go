@@ -25,6 +25,17 @@ func (c *Client) Apply(ctx context.Context, obj *unstructured.Unstructured, fiel
 	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: fieldManager, Force: force})
 }
 
+// ApplyDryRun sends the request Apply would send, as a dry run: the server
+// checks it all (validation, admission, conflicts with other managers, the
+// resourceVersion) and answers what it would store, but writes nothing.
+func (c *Client) ApplyDryRun(ctx context.Context, obj *unstructured.Unstructured, fieldManager string, force bool) (*unstructured.Unstructured, error) {
+	ri, err := c.resource(obj.GroupVersionKind(), obj.GetNamespace())
+	if err != nil {
+		return nil, err
+	}
+	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: fieldManager, Force: force})
+}
+
 // Patch sends a JSON merge patch to an object, by fieldManager. A patch that
 // carries metadata.resourceVersion is refused with a Conflict when the
 // object has changed since that version, rather than applied blindly.

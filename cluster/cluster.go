@@ -182,15 +182,7 @@ func (c *Client) MayPatch(ctx context.Context, gvk schema.GroupVersionKind, name
 // defaults, admission and other managers' fields included. Nothing is
 // written.
 func (c *Client) DryRunApply(ctx context.Context, obj *unstructured.Unstructured, fieldManager string) (*unstructured.Unstructured, error) {
-	ri, err := c.resource(obj.GroupVersionKind(), obj.GetNamespace())
-	if err != nil {
-		return nil, err
-	}
-	return ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{
-		DryRun:       []string{metav1.DryRunAll},
-		FieldManager: fieldManager,
-		Force:        true,
-	})
+	return c.ApplyDryRun(ctx, obj, fieldManager, true)
 }
 
 func (c *Client) resource(gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {

@@ -44,6 +44,12 @@ type ReconcileOptions struct {
 	// an immutable field. Without it that is reported and nothing is
 	// written.
 	Recreate bool
+	// DryRunFirst sends each apply as a dry run first, and for real only
+	// once the server has accepted the dry run. A reconcile that nobody
+	// watches (kubedrift watch --auto-reconcile) thus has every request
+	// checked by the server, webhooks included, before it writes; a refused
+	// dry run is reported as the refused apply would be.
+	DryRunFirst bool
 }
 
 // Outcome is what a reconcile of one object did.
@@ -135,13 +141,13 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 	out.Manager = plan.Manager
 	if live == nil {
 		out.Action = ActionCreate
-		_, err := r.Client.Apply(ctx, plan.Object, plan.Manager, false)
+		_, err := r.send(ctx, plan.Object, plan.Manager, false, opts)
 		return r.logged(out, err)
 	}
 
 	applied := plan.Object.DeepCopy()
 	applied.SetResourceVersion(live.GetResourceVersion())
-	stored, err := r.Client.Apply(ctx, applied, plan.Manager, opts.Force)
+	stored, err := r.send(ctx, applied, plan.Manager, opts.Force, opts)
 	switch {
 	case err == nil:
 	case isImmutable(err) && opts.Recreate:
@@ -166,6 +172,17 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 	}
 	_, err = r.Client.Patch(ctx, gvk, obj.GetNamespace(), obj.GetName(), body, plan.Manager)
 	return r.logged(out, err)
+}
+
+// send applies obj by manager, after a dry run of the same request when
+// opts.DryRunFirst.
+func (r *Reconciler) send(ctx context.Context, obj *unstructured.Unstructured, manager string, force bool, opts ReconcileOptions) (*unstructured.Unstructured, error) {
+	if opts.DryRunFirst {
+		if _, err := r.Client.ApplyDryRun(ctx, obj, manager, force); err != nil {
+			return nil, fmt.Errorf("dry run: %w", err)
+		}
+	}
+	return r.Client.Apply(ctx, obj, manager, force)
 }
 
 // recreate deletes live, waits until it is gone and creates plan.Object.
