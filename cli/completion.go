@@ -21,15 +21,16 @@ import (
 const completionTimeout = 5 * time.Second
 
 // finishRoot adds what the root command needs beyond its own flags and run,
-// once every flag is defined: the version and completion subcommands, the
-// completion of flag values, and, as the kubectl plugin, examples that say
-// "kubectl drift" as its usage does.
+// once every flag is defined: the version, completion and watch
+// subcommands, the completion of flag values, and, as the kubectl plugin,
+// examples that say "kubectl drift" as its usage does.
 func finishRoot(root *cobra.Command, o *Options) {
 	if display := root.DisplayName(); display != "kubedrift" {
 		root.Example = strings.ReplaceAll(root.Example, "kubedrift ", display+" ")
 	}
-	root.AddCommand(newVersionCommand(), newCompletionCommand(root.Name()))
+	// Completions first: watch takes the root's flags as they are then.
 	registerFlagCompletions(root, o)
+	root.AddCommand(newVersionCommand(), newCompletionCommand(root.Name()), newWatchCommand(root, o))
 }
 
 // newCompletionCommand returns the completion subcommand. It replaces

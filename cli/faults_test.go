@@ -26,6 +26,21 @@ func faultProxy(t *testing.T) *testcluster.FaultProxy {
 	return p
 }
 
+// appBehindProxy deploys the application in a namespace of its own and
+// returns a kubeconfig that reaches the cluster through a fault proxy.
+func appBehindProxy(t *testing.T) (ns, dir string, p *testcluster.FaultProxy, kubeconfig []byte) {
+	t.Helper()
+	ns = namespace(t)
+	dir = manifests(t, ns, map[string]string{"app.yaml": app})
+	deploy(t, ns, dir, "apply", "--server-side")
+	p = faultProxy(t)
+	kubeconfig, err := p.Kubeconfig(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, dir, p, kubeconfig
+}
+
 func isDryRun(r *http.Request) bool {
 	return r.Method == http.MethodPatch && strings.Contains(r.URL.RawQuery, "dryRun=All")
 }
@@ -89,14 +104,7 @@ func TestCheckClusterGoneDuringCheck(t *testing.T) {
 // says it lost the cluster, judges everything again once it is back, and
 // its live updates work again.
 func TestUIReconnectsAfterRestart(t *testing.T) {
-	ns := namespace(t)
-	dir := manifests(t, ns, map[string]string{"app.yaml": app})
-	deploy(t, ns, dir, "apply", "--server-side")
-	p := faultProxy(t)
-	kc, err := p.Kubeconfig(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, dir, p, kc := appBehindProxy(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	s := runUI(t, ctx, uiOptions(t, ctx, kc, "-f", dir))

@@ -26,7 +26,8 @@ import (
 // and watches the live objects of the last check, feeding their changes to
 // the UI. It connects to the cluster at its first check, and again at the
 // next one for as long as the cluster cannot be reached, so that the UI
-// opens, and says what is wrong, without one.
+// opens, and says what is wrong, without one. kubedrift watch drives one
+// too, without a UI.
 type session struct {
 	o         *Options
 	namespace string
@@ -60,14 +61,34 @@ func (s *session) connected() (*cluster.Client, *sources.Cluster, error) {
 	return s.client, s.access, nil
 }
 
+// newSession returns a session on the desired state o names, with
+// namespace as the default namespace, that logs its writes to log.
+func newSession(o *Options, namespace string, log *slog.Logger) *session {
+	return &session{
+		o: o, namespace: namespace, log: log,
+		changes: make(chan drift.Ref, 256), errors: make(chan error, 1), reconnects: make(chan struct{}, 1),
+	}
+}
+
 // Check loads the sources and the ignore rules afresh, judges them, and
 // watches what they name. Without a cluster it returns no report, and the
 // problems with the input that are known without one.
 func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, total int)) (*drift.Report, []error) {
+	rep, inputErrs, connErr := s.check(ctx, found)
+	if connErr != nil {
+		return nil, append(inputErrs, connErr)
+	}
+	return rep, append(inputErrs, rep.Problems...)
+}
+
+// check is Check with the problems kept apart: those of the input (the
+// sources, the ignore rules) and the error connecting to the cluster,
+// without which there is no report.
+func (s *session) check(ctx context.Context, found func(r drift.Result, judged, total int)) (rep *drift.Report, inputErrs []error, connErr error) {
 	client, access, connErr := s.connected()
 	manifests, inputErrs := sources.Load(ctx, s.o.sourceOptions(s.namespace, access))
 	if connErr != nil {
-		return nil, append(inputErrs, connErr)
+		return nil, inputErrs, connErr
 	}
 	engOpts, err := s.o.engineOptions(s.namespace)
 	if err != nil {
@@ -80,7 +101,7 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	opts.Progress = found
 	engine := drift.NewEngine(client, client, opts)
 	desired := desiredState(manifests)
-	rep := engine.Check(ctx, desired)
+	rep = engine.Check(ctx, desired)
 
 	byRef := make(map[drift.Ref]drift.Desired, len(desired))
 	var targets []cluster.WatchTarget
@@ -111,7 +132,7 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 	// the UI): the check does not wait for it.
 	go s.watch(watchCtx, client, targets)
 	s.watchHealth(ctx, client)
-	return rep, append(inputErrs, rep.Problems...)
+	return rep, inputErrs, nil
 }
 
 // watch forwards the changes of the live objects of targets to the UI.
@@ -197,12 +218,22 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 
 // Reconcile puts one object back, as --apply would.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	client, engine, d, ok := s.lookup(ref)
+	oc, ok := s.reconcile(ctx, ref, cluster.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate})
 	if !ok {
 		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
 	}
+	return outcome(oc)
+}
+
+// reconcile puts one object of the last check back; false when the last
+// check did not judge it.
+func (s *session) reconcile(ctx context.Context, ref drift.Ref, opts cluster.ReconcileOptions) (cluster.Outcome, bool) {
+	client, engine, d, ok := s.lookup(ref)
+	if !ok {
+		return cluster.Outcome{}, false
+	}
 	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
-	return outcome(rec.Reconcile(ctx, d, cluster.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate}))
+	return rec.Reconcile(ctx, d, opts), true
 }
 
 // Delete deletes an unmanaged object.
@@ -284,10 +315,7 @@ func (o *Options) runUI(ctx context.Context, namespace string) (int, error) {
 // uiOptions builds the UI's options: a session on the cluster that logs its
 // writes to log.
 func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
-	s := &session{
-		o: o, namespace: namespace, log: log,
-		changes: make(chan drift.Ref, 256), errors: make(chan error, 1), reconnects: make(chan struct{}, 1),
-	}
+	s := newSession(o, namespace, log)
 	var rec ui.Reconciler = s
 	if o.ReadOnly {
 		rec = nil

@@ -115,14 +115,10 @@ type jsonInputError struct {
 // writeJSON writes the report as one JSON document, indented, ending in a
 // newline.
 func writeJSON(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) error {
-	c := countsOf(rep, inputErrs)
 	doc := jsonReport{
-		APIVersion: APIVersion,
-		Kind:       "Report",
-		Summary: jsonSummary{
-			Total: c.total, InSync: c.inSync, Drifted: c.drifted, Missing: c.missing,
-			Unmanaged: c.unmanaged, Error: c.errors, InputErrors: c.inputErrors, Foreign: c.foreign,
-		},
+		APIVersion:  APIVersion,
+		Kind:        "Report",
+		Summary:     jsonSummaryOf(rep, inputErrs),
 		Results:     make([]jsonResult, 0, len(rep.Results)),
 		InputErrors: make([]jsonInputError, 0, len(inputErrs)),
 	}
@@ -142,6 +138,14 @@ func writeJSON(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+func jsonSummaryOf(rep *drift.Report, inputErrs []error) jsonSummary {
+	c := countsOf(rep, inputErrs)
+	return jsonSummary{
+		Total: c.total, InSync: c.inSync, Drifted: c.drifted, Missing: c.missing,
+		Unmanaged: c.unmanaged, Error: c.errors, InputErrors: c.inputErrors, Foreign: c.foreign,
+	}
 }
 
 func jsonResultOf(r *drift.Result, opts Options) jsonResult {

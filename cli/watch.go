@@ -1,0 +1,382 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubedrift/kubedrift/drift"
+)
+
+const watchLongHelp = `Watch keeps judging the desired state against the cluster, without a
+terminal: it checks everything once, then watches the live objects, judges
+each again as it changes, and logs every change of verdict (of the status, or
+of which fields differ) in one line on standard output:
+
+  2026-01-02T15:04:05.000Z  drifted    Deployment.apps shop/web  k8s/web.yaml:2  (was in sync)  spec.replicas: 5 -> 3 (live value by kubectl-scale)
+
+With -o json each line is a JSON object with "time" and "event": verdict,
+check, reconcile, error or info. A verdict carries the object's result as
+the JSON report of --check has it (ref, status, changes with who made them,
+origin, controller; no diff), and "previousStatus" unless it is the first.
+
+Every --resync it loads the manifests again and judges everything, for what
+the watches missed. When the cluster does not answer, watch says so and
+tries again, by itself, for as long as it runs. Only a bad flag, or manifests
+that cannot be read at the start, end it (exit 2); SIGINT and SIGTERM end it
+with exit 0.
+
+--metrics-addr serves Prometheus metrics on /metrics, and /healthz:
+
+  kubedrift_objects{status}                objects by verdict: in_sync, drifted,
+                                           missing, unmanaged, error
+  kubedrift_drift_events_total             verdicts that changed to drifted or
+                                           missing since the start
+  kubedrift_last_check_timestamp_seconds   when the last check of everything
+                                           that reached the cluster ended
+  kubedrift_reconciles_total{result}       with --auto-reconcile: applied,
+                                           failed or skipped attempts
+
+Watch writes nothing to the cluster unless --auto-reconcile. Then it puts
+back, one at a time, each object that becomes drifted or missing and whose
+labels match -l/--selector, which it requires: the live object's labels, or
+for a missing object its manifest's. Each attempt judges the object afresh,
+sends the apply as a dry run, and only then for real, as --apply would. It
+takes fields other managers own only with --force-conflicts, never deletes or
+recreates an object, and leaves alone objects that Flux, Argo CD or Helm
+keep: their controller would fight the change. A failed attempt is tried
+again with backoff (from 1s, doubling, to about 17 minutes). Each attempt is a
+line of the log, and each write is also logged to --log-file.
+
+To run it in a cluster, as a Deployment with a read-only ServiceAccount, see
+deploy/ in kubedrift's repository.`
+
+const watchExamples = `  # Log each change of verdict of the manifests in k8s/, and serve metrics
+  kubedrift watch -f k8s/ --metrics-addr :8080
+
+  # JSON lines for a log pipeline, and everything judged again every 5 minutes
+  kubedrift watch -k overlays/prod -o json --resync 5m
+
+  # Put back what drifts among the objects labelled app=shop, taking the
+  # fields that kubectl edit and others set
+  kubedrift watch -f k8s/ --auto-reconcile -l app=shop --force-conflicts`
+
+// watchOptions are the flags of kubedrift watch of its own. The desired
+// state, how it is judged, the cluster and the write log are the root
+// command's Options, whose flags watch shares.
+type watchOptions struct {
+	o *Options
+	// Output is the log format (-o): text or json.
+	Output string
+	// MetricsAddr is where /metrics and /healthz are served; empty serves
+	// nothing.
+	MetricsAddr string
+	// Resync is how often everything is judged again, from manifests read
+	// again.
+	Resync time.Duration
+	// AutoReconcile puts back the drifted and missing objects that the
+	// selector picks.
+	AutoReconcile bool
+	// ForceConflicts, with AutoReconcile, takes the fields the manifests
+	// set from the other managers that own them.
+	ForceConflicts bool
+}
+
+// newWatchCommand returns the watch subcommand of root, whose options o it
+// shares.
+func newWatchCommand(root *cobra.Command, o *Options) *cobra.Command {
+	w := &watchOptions{o: o}
+	examples := watchExamples
+	if display := root.DisplayName(); display != "kubedrift" {
+		examples = strings.ReplaceAll(examples, "kubedrift ", display+" ")
+	}
+	cmd := &cobra.Command{
+		Use:     "watch [-f FILENAME | -k DIR | --helm CHART | --release NAME | --git REPO]...",
+		Short:   "Keep judging the cluster: log each change of verdict, serve Prometheus metrics, optionally reconcile",
+		Long:    watchLongHelp,
+		Example: examples,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := w.validate(); err != nil {
+				return err
+			}
+			stopLogs := startLogs(o.Verbosity, cmd.ErrOrStderr())
+			defer stopLogs()
+			return w.run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	// The root's own flags, the same variables: what names the desired
+	// state and how it is judged means the same here. A few are told
+	// differently for watch (the same flag, with its own usage).
+	usage := map[string]string{
+		"filename":     "manifest file or directory (walked recursively for .yaml, .yml and .json), read again at every --resync; repeat for more",
+		"selector":     "label selector: live objects that match it belong to the desired state (those no manifest declares are logged as unmanaged); with --auto-reconcile, only objects that match it are reconciled",
+		"show-secrets": "log Secret values in the changes instead of masking them",
+	}
+	for _, name := range []string{
+		"filename", "kustomize", "helm", "helm-release", "values", "set", "set-string", "helm-hooks", "release", "git",
+		"selector", "all-namespaces", "config", "mode", "strict", "show-secrets", "concurrency", "spare-dry-runs",
+		"log-file",
+	} {
+		flag := root.Flags().Lookup(name)
+		if flag == nil {
+			panic("watch shares the root command's flag --" + name + ", which is not defined")
+		}
+		if u, ok := usage[name]; ok {
+			own := *flag
+			own.Usage = u
+			flag = &own
+		}
+		f.AddFlag(flag)
+	}
+	f.StringVarP(&w.Output, "output", "o", "text", "log format: text (columns, for a person) or json (one JSON object per line)")
+	f.StringVar(&w.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics (/metrics) and /healthz on, such as :8080 or 127.0.0.1:9090 (default: none)")
+	f.DurationVar(&w.Resync, "resync", 10*time.Minute, "how often to read the manifests again and judge everything, for what the watches missed")
+	f.BoolVar(&w.AutoReconcile, "auto-reconcile", false, "put back each drifted or missing object whose labels match -l/--selector (required) by server-side apply, after a dry run; never deletes")
+	f.BoolVar(&w.ForceConflicts, "force-conflicts", false, "with --auto-reconcile, take the fields the manifests set from other field managers that own them")
+	mustRegister(cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp)))
+	mustRegister(cmd.RegisterFlagCompletionFunc("metrics-addr", cobra.NoFileCompletions))
+	return cmd
+}
+
+// validate checks the options for mistakes that need no cluster to find.
+func (w *watchOptions) validate() error {
+	if err := w.o.Validate(); err != nil {
+		return err
+	}
+	if slices.Contains(w.o.Filenames, "-") {
+		return errors.New("watch reads its manifests again at every --resync, and standard input only once: name files with -f")
+	}
+	if w.Output != "text" && w.Output != "json" {
+		return fmt.Errorf("--output must be text or json, not %q", w.Output)
+	}
+	if w.Resync <= 0 {
+		return fmt.Errorf("--resync must be more than 0, not %s", w.Resync)
+	}
+	if w.AutoReconcile && w.o.Selector == "" {
+		return errors.New("--auto-reconcile needs -l/--selector: only objects whose labels match it are reconciled, so that watch puts back no more than it was pointed at")
+	}
+	if w.ForceConflicts && !w.AutoReconcile {
+		return errors.New("--force-conflicts goes with --auto-reconcile")
+	}
+	return nil
+}
+
+// run watches until ctx ends. Its error is one found at the start: an
+// address to serve metrics on that cannot be had, a write log that cannot
+// be opened, manifests that cannot be read.
+func (w *watchOptions) run(ctx context.Context) error {
+	namespace, _, err := w.o.kube.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return fmt.Errorf("kubeconfig: %w", err)
+	}
+	// Whatever else goes wrong, nothing is written without --auto-reconcile.
+	w.o.ReadOnly = !w.AutoReconcile
+	events := newEventLog(w.o.streams.Out, w.Output == "json")
+	metrics := newWatchMetrics(w.AutoReconcile)
+
+	writeLog := slog.New(slog.DiscardHandler)
+	if w.AutoReconcile {
+		log, closer, err := w.o.openLog()
+		if err != nil {
+			return err
+		}
+		defer closer.Close()
+		writeLog = log
+	}
+	var metricsSrv *metricsServer
+	if w.MetricsAddr != "" {
+		if metricsSrv, err = listenMetrics(w.MetricsAddr, metrics); err != nil {
+			return err
+		}
+	}
+
+	// Everything started below ends with ctx, and has ended before the
+	// write log closes.
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	if metricsSrv != nil {
+		events.info("serving metrics on %s (/metrics, /healthz)", metricsSrv.Addr())
+		wg.Go(func() {
+			if err := metricsSrv.Serve(ctx); err != nil {
+				events.problem(err)
+			}
+		})
+	}
+	loop := &watchLoop{
+		s: newSession(w.o, namespace, writeLog), events: events, metrics: metrics,
+		verdicts: newVerdicts(), resync: w.Resync, needsCluster: len(w.o.Releases) > 0,
+	}
+	if w.AutoReconcile {
+		selector, _ := labels.Parse(w.o.Selector) // checked by Validate
+		loop.auto = newAutoReconciler(loop.s, selector, w.ForceConflicts, events, metrics)
+		wg.Go(func() { loop.auto.run(ctx) })
+	}
+	return loop.run(ctx)
+}
+
+// watchLoop is watch's one goroutine that judges: it makes the checks of
+// everything and the rechecks of changed objects, and turns their verdicts
+// into log lines, metrics and, with --auto-reconcile, work for the
+// reconciler.
+type watchLoop struct {
+	s        *session
+	events   *eventLog
+	metrics  *watchMetrics
+	verdicts *verdicts
+	// auto is nil without --auto-reconcile.
+	auto   *autoReconciler
+	resync time.Duration
+	// needsCluster says some sources (--release) cannot be read without
+	// the cluster.
+	needsCluster bool
+	// retry is how long to wait before the next check after one that did
+	// not reach the cluster; 0 after one that did.
+	retry time.Duration
+}
+
+// Retries of a check that did not reach the cluster: from checkRetryMin,
+// doubling, to --resync.
+const checkRetryMin = 5 * time.Second
+
+func (l *watchLoop) run(ctx context.Context) error {
+	rep, inputErrs, connErr := l.s.check(ctx, nil)
+	// Unreadable manifests at the start are a mistake to fix, not a state
+	// to watch from: watch would judge a part of the desired state for as
+	// long as it runs. Without the cluster, a release cannot be read, so
+	// the errors may be the cluster's.
+	if len(inputErrs) > 0 && (connErr == nil || !l.needsCluster) {
+		return fmt.Errorf("the desired state cannot be read:\n%w", errors.Join(inputErrs...))
+	}
+	timer := time.NewTimer(l.next(l.judged(rep, inputErrs, connErr)))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.events.info("stopped")
+			return nil
+		case ref := <-l.s.changes:
+			for _, ref := range drain(l.s.changes, ref) {
+				l.recheck(ctx, ref)
+			}
+		case err := <-l.s.errors:
+			l.events.problem(err)
+		case <-l.s.reconnects:
+			l.events.info("the cluster answers again: judging everything again")
+			timer.Reset(l.next(l.check(ctx)))
+		case <-timer.C:
+			timer.Reset(l.next(l.check(ctx)))
+		}
+	}
+}
+
+// next returns how long to wait for the next check of everything: --resync
+// after one that reached the cluster, a growing while after one that did
+// not.
+func (l *watchLoop) next(reached bool) time.Duration {
+	if reached {
+		l.retry = 0
+		return l.resync
+	}
+	l.retry = min(max(2*l.retry, checkRetryMin), l.resync)
+	return l.retry
+}
+
+// check judges everything again, from the sources read again, and reports
+// whether it reached the cluster.
+func (l *watchLoop) check(ctx context.Context) bool {
+	rep, inputErrs, connErr := l.s.check(ctx, nil)
+	if ctx.Err() != nil {
+		return true
+	}
+	return l.judged(rep, inputErrs, connErr)
+}
+
+// judged logs a check of everything, records its verdicts, and reports
+// whether it reached the cluster: it connected, and no object failed to be
+// judged for want of it.
+func (l *watchLoop) judged(rep *drift.Report, inputErrs []error, connErr error) bool {
+	for _, err := range inputErrs {
+		l.events.problem(err)
+	}
+	if connErr != nil {
+		l.events.problem(connErr)
+		return false
+	}
+	for _, err := range rep.Problems {
+		l.events.problem(err)
+	}
+	for i := range rep.Results {
+		l.observe(&rep.Results[i])
+	}
+	l.verdicts.keepOnly(rep.Results)
+	l.metrics.setCounts(l.verdicts.counts())
+	l.events.checked(rep, append(inputErrs, rep.Problems...))
+	if countReason(rep, drift.ReasonUnreachable) > 0 {
+		return false
+	}
+	l.metrics.lastCheck.SetToCurrentTime()
+	return true
+}
+
+// recheck judges the object ref names again, after its live object
+// changed.
+func (l *watchLoop) recheck(ctx context.Context, ref drift.Ref) {
+	r, ok := l.s.Recheck(ctx, ref)
+	if !ok || ctx.Err() != nil {
+		return
+	}
+	l.observe(&r)
+	l.metrics.setCounts(l.verdicts.counts())
+}
+
+// observe records a verdict and, when it changed, says so: in the log
+// (unless it is an object's first and it is in sync), in the drift events,
+// and to the reconciler.
+func (l *watchLoop) observe(r *drift.Result) {
+	c := l.verdicts.record(r)
+	if !c.Changed {
+		return
+	}
+	if c.driftEvent(r.Status) {
+		l.metrics.driftEvents.Inc()
+	}
+	if !c.First || r.Status != drift.InSync {
+		l.events.verdict(r, c.Previous, c.First)
+	}
+	if l.auto != nil {
+		l.auto.offer(r)
+	}
+}
+
+// drain returns first and the refs waiting on ch after it, each once, in
+// the order they came: a rollout changes a Deployment many times in a
+// second, and one judgement after the last change says all.
+func drain(ch <-chan drift.Ref, first drift.Ref) []drift.Ref {
+	refs := []drift.Ref{first}
+	seen := map[drift.Ref]bool{first: true}
+	for {
+		select {
+		case ref := <-ch:
+			if !seen[ref] {
+				seen[ref] = true
+				refs = append(refs, ref)
+			}
+		default:
+			return refs
+		}
+	}
+}
