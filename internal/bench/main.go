@@ -284,11 +284,16 @@ func commands(bin, kubeconfig, cacheDir, manifests string) []command {
 		{name: "kubectl diff --server-side", role: peer, path: kubectl, exit: 1, verdicts: kubectlDiffVerdicts,
 			args: append(slices.Clone(common), "diff", "--server-side", "--force-conflicts", "-f", manifests)},
 	}
-	// The last sends a dry run for every object, as server mode did before
-	// it spared those whose answer is certain.
-	for _, flags := range [][]string{{"--mode=offline"}, {"--mode=server"}, {"--mode=auto"}, {"--mode=server", "--spare-dry-runs=false"}} {
-		cmds = append(cmds, command{name: "kubedrift " + strings.Join(flags, " "), role: subject, path: kubedrift, exit: 1, verdicts: kubedriftVerdicts,
-			args: slices.Concat(common, []string{"--check", "-f", manifests}, flags)})
+	kubedriftWith := func(r role, flags ...string) command {
+		return command{name: "kubedrift " + strings.Join(flags, " "), role: r, path: kubedrift, exit: 1, verdicts: kubedriftVerdicts,
+			args: slices.Concat(common, []string{"--check", "-f", manifests}, flags)}
 	}
-	return cmds
+	return append(cmds,
+		kubedriftWith(subject, "--mode=offline"),
+		kubedriftWith(subject, "--mode=server"),
+		kubedriftWith(subject, "--mode=auto"),
+		// A dry run for every object, as server mode did before it spared
+		// those whose answer is certain.
+		kubedriftWith(reference, "--mode=server", "--spare-dry-runs=false"),
+	)
 }

@@ -16,7 +16,8 @@ import (
 type command struct {
 	// name is its row in the table.
 	name string
-	// role says what it stands for: the floor, the peer, or kubedrift.
+	// role says what it stands for: the floor, the peer, kubedrift, or
+	// kubedrift in a setting measured for comparison only.
 	role role
 	path string
 	args []string
@@ -33,6 +34,9 @@ const (
 	floor role = iota
 	peer
 	subject
+	// reference is kubedrift as it is not run by default, held to no
+	// target.
+	reference
 )
 
 // sample is what one run of a command cost.

@@ -60,7 +60,7 @@ func (s *sizeResult) markdown() string {
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
 	medians := map[role]time.Duration{}
 	for _, c := range s.commands {
-		if c.role != subject {
+		if c.role == floor || c.role == peer {
 			medians[c.role] = wallSpread(s.samples[c.name]).median
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +31,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Users the cluster is started with.
@@ -97,6 +99,10 @@ func BinDir() (string, error) {
 // Start starts a control plane and waits until its controllers run. On error
 // nothing is left running.
 func Start() (c *Cluster, err error) {
+	// envtest logs through controller-runtime, which prints a stack trace
+	// when a process that has run for 30s has not set a logger (make
+	// bench's second cluster). What envtest says is in its errors.
+	ctrllog.SetLogger(logr.Discard())
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
