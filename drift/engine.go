@@ -109,7 +109,7 @@ type Options struct {
 	// user may not list a kind in all namespaces, its objects are read in
 	// their own namespaces and Report.Problems says where unmanaged ones
 	// were not looked for. It needs a LiveReader that is an
-	// AllNamespacesLister.
+	// PageLister.
 	AllNamespaces bool
 	// Ignore removes fields from the comparison: ignored fields change
 	// neither a verdict nor a diff. Nil ignores nothing.
@@ -279,7 +279,7 @@ type liveState struct {
 
 // manyNamespaces is how many namespaces the desired objects of one kind
 // must span for their live objects to be read with one list across all
-// namespaces, where the LiveReader can (AllNamespacesLister), rather than
+// namespaces, where the LiveReader can (PageLister), rather than
 // one list per namespace. Below it the lists of the namespaces are few, and
 // the objects of other namespaces, which may be many, are better left
 // unread; from it on, the requests would cost more than the objects the one
