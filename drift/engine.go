@@ -108,7 +108,7 @@ type Options struct {
 	// list across all namespaces, as kubectl get -A reads them. Where the
 	// user may not list a kind in all namespaces, its objects are read in
 	// their own namespaces and Report.Problems says where unmanaged ones
-	// were not looked for. It needs a LiveReader that is an
+	// were not looked for. It needs a LiveReader that is a
 	// PageLister.
 	AllNamespaces bool
 	// Ignore removes fields from the comparison: ignored fields change
