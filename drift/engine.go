@@ -162,6 +162,12 @@ func NewEngine(live LiveReader, dryRun DryRunner, opts Options) *Engine {
 // others from being judged; Check itself only stops early when ctx is done,
 // leaving the objects it did not reach as errors.
 func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
+	return e.check(ctx, desired, e.opts.SpareDryRuns)
+}
+
+// check is Check, sparing dry runs (see Options.SpareDryRuns) only when
+// spare is true.
+func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Report {
 	results := make([]Result, len(desired))
 	objects := make([]*unstructured.Unstructured, len(desired))
 	todo := make([]int, 0, len(desired))
@@ -216,7 +222,7 @@ func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
 	// Objects are judged as their live state comes in, while the rest is
 	// still being read: the reading waits on the network, the judging on
 	// the cores.
-	run := newCheckRun(e)
+	run := newCheckRun(e, spare)
 	type job struct {
 		i     int
 		state liveState
@@ -832,13 +838,13 @@ type checkRun struct {
 	unjudged int        // objects read and not yet judged
 }
 
-func newCheckRun(e *Engine) *checkRun {
+func newCheckRun(e *Engine, spare bool) *checkRun {
 	c := &checkRun{
 		cpu:      make(chan struct{}, runtime.GOMAXPROCS(0)),
 		requests: make(chan struct{}, e.opts.Workers),
 	}
 	c.roomy = sync.NewCond(&c.mu)
-	c.perms = e.permissions(c)
+	c.perms = e.permissions(c, spare)
 	return c
 }
 
@@ -904,13 +910,13 @@ type permissionKey struct {
 }
 
 // permissions returns what tells, for one Check, whether a dry run may be
-// spared for lack of need rather than of permission; its questions are
-// requests of run.
-func (e *Engine) permissions(run *checkRun) *permissions {
+// spared for lack of need rather than of permission, if spare; its
+// questions are requests of run.
+func (e *Engine) permissions(run *checkRun, spare bool) *permissions {
 	p := &permissions{known: map[permissionKey]func() bool{}}
 	pp, mayTell := e.dryRun.(PatchPermission)
 	admission, knowsAdmission := e.dryRun.(Admission)
-	if !mayTell || !knowsAdmission || e.opts.Mode == ModeOffline || !e.opts.SpareDryRuns {
+	if !mayTell || !knowsAdmission || e.opts.Mode == ModeOffline || !spare {
 		return p
 	}
 	p.ask = func(ctx context.Context, gvk schema.GroupVersionKind, namespace string) (bool, error) {

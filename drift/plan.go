@@ -47,9 +47,11 @@ func (e *Engine) Resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 
 // Judge judges one desired object again, as the cluster has it now, and
 // returns its verdict: after a reconcile, or when its live object changed.
-// Unmanaged objects the reading comes upon are left out.
+// Unmanaged objects the reading comes upon are left out. Its dry run is
+// never spared: the questions that could spare it (the cluster's admission
+// configurations, a permission) are more requests than the dry run itself.
 func (e *Engine) Judge(ctx context.Context, d Desired) Result {
-	for _, r := range e.Check(ctx, []Desired{d}).Results {
+	for _, r := range e.check(ctx, []Desired{d}, false).Results {
 		if r.Status != Unmanaged {
 			return r
 		}

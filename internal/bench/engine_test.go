@@ -191,6 +191,15 @@ func TestSpareDryRuns(t *testing.T) {
 		t.Errorf("%d dry runs where a webhook sees ConfigMaps, want %d", f.dryRuns, want)
 	}
 
+	// One object judged again is dry-run: sparing it would cost more
+	// requests than it saves.
+	f.resetCounts()
+	f.interceptedKind = ""
+	e := drift.NewEngine(f, f, drift.Options{Mode: drift.ModeAuto, SpareDryRuns: true})
+	if r := e.Judge(t.Context(), drift.Desired{Object: Generate(n)[1]}); r.Status != drift.InSync || f.dryRuns != 1 {
+		t.Errorf("Judge: %v with %d dry runs, want in sync with 1", r.Status, f.dryRuns)
+	}
+
 	// Where the webhooks cannot be read, nothing is spared.
 	f.resetCounts()
 	f.interceptedKind, f.interceptErr = "", errors.New("forbidden")
