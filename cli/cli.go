@@ -88,7 +88,11 @@ With --check, kubedrift prints a report and exits with
 Ignored fields never count. The report is text, or with -o json (a documented
 schema), junit (one test case per object), markdown (for a pull request
 comment or $GITHUB_STEP_SUMMARY) or github (annotations on the manifests'
-lines); --output-file writes that format to a file and the text to stdout.`
+lines); --output-file writes that format to a file and the text to stdout.
+
+kubedrift watch keeps judging without a terminal, logs each change of
+verdict, serves Prometheus metrics, and with --auto-reconcile puts back what
+drifts among the objects a selector picks: see kubedrift watch --help.`
 
 const examples = `  # Gate a CI job on the manifests in k8s/
   kubedrift --check -f k8s/
