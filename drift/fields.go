@@ -294,6 +294,38 @@ func (w *changeWalker) pop() {
 	w.pointer = w.pointer[:len(w.pointer)-1]
 }
 
+// sameElements compares a and b one level deep when a is a map or a list
+// (nested): b must be of the same kind, maps with the same keys, lists of
+// the same length, and their elements the same by same. Where a is neither,
+// it leaves the comparing to its caller.
+func sameElements(a, b any, same func(a, b any) bool) (equal, nested bool) {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false, true
+		}
+		for k, av := range a {
+			if bv, ok := b[k]; !ok || !same(av, bv) {
+				return false, true
+			}
+		}
+		return true, true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false, true
+		}
+		for i := range a {
+			if !same(a[i], b[i]) {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	return false, false
+}
+
 // allMaps reports whether every element of list is a map.
 func allMaps(list []any) bool {
 	for _, e := range list {
@@ -306,30 +338,8 @@ func allMaps(list []any) bool {
 
 // sameValue reports whether a and b are equal, numbers by value.
 func sameValue(a, b any) bool {
-	switch a := a.(type) {
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for k, av := range a {
-			bv, ok := b[k]
-			if !ok || !sameValue(av, bv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !sameValue(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
+	if same, nested := sameElements(a, b, sameValue); nested {
+		return same
 	}
 	if x, ok := asNumber(a); ok {
 		y, ok := asNumber(b)

@@ -218,30 +218,10 @@ func sameJSON(a, b any) bool {
 	if isNull(a) || isNull(b) {
 		return isNull(a) && isNull(b)
 	}
+	if same, nested := sameElements(a, b, sameJSON); nested {
+		return same
+	}
 	switch a := a.(type) {
-	case map[string]any:
-		b, ok := b.(map[string]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for k, av := range a {
-			bv, ok := b[k]
-			if !ok || !sameJSON(av, bv) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		b, ok := b.([]any)
-		if !ok || len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if !sameJSON(a[i], b[i]) {
-				return false
-			}
-		}
-		return true
 	case string:
 		b, ok := b.(string)
 		return ok && a == b
