@@ -19,7 +19,12 @@ KUBE_LDFLAGS := -s -w \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(KUBE_MINOR)
 KUBE_TOOLS := bin/kube-apiserver bin/kube-controller-manager bin/kubectl
-TOOLS := bin/etcd $(KUBE_TOOLS)
+# The real Helm command lines the tests install charts with, each from a
+# module of its own under tools/ and stamped with its version as Helm's own
+# release build stamps it (the version the templates see as
+# .Capabilities.HelmVersion and Helm writes into its release records).
+HELM_TOOLS := bin/helm bin/helm3
+TOOLS := bin/etcd $(KUBE_TOOLS) $(HELM_TOOLS)
 STATICCHECK_VERSION := v0.8.2
 
 # kubedrift's own version, stamped into cli's build variables (cli/version.go)
@@ -113,11 +118,24 @@ BENCH_REPS ?= 0
 bench: tools build
 	$(GO) run ./internal/bench -bin $(CURDIR)/bin -sizes $(BENCH_SIZES) -reps $(BENCH_REPS) -out bench/results.md
 
-## tools: etcd, kube-apiserver, kube-controller-manager and kubectl into bin/ (about 8 minutes cold on two cores)
+## tools: etcd, kube-apiserver, kube-controller-manager, kubectl, helm (v4) and helm3 into bin/ (about 10 minutes cold on two cores)
 tools: $(TOOLS)
 
 $(KUBE_TOOLS): tools/go.mod tools/go.sum
 	cd tools && $(GO) build -trimpath -buildvcs=false -ldflags '$(KUBE_LDFLAGS)' -o ../$@ k8s.io/kubernetes/cmd/$(notdir $@)
+
+# helm_version is the version of module $(1) that go.mod $(2) requires.
+helm_version = $(shell awk '$$1 == "$(1)" { print $$2; exit } $$1 == "require" && $$2 == "$(1)" { print $$3; exit }' $(2))
+
+bin/helm: tools/helm/go.mod tools/helm/go.sum
+	cd tools/helm && $(GO) build -trimpath -buildvcs=false \
+		-ldflags '-s -w -X helm.sh/helm/v4/internal/version.version=$(call helm_version,helm.sh/helm/v4,tools/helm/go.mod)' \
+		-o ../../$@ helm.sh/helm/v4/cmd/helm
+
+bin/helm3: tools/helm3/go.mod tools/helm3/go.sum
+	cd tools/helm3 && $(GO) build -trimpath -buildvcs=false \
+		-ldflags '-s -w -X helm.sh/helm/v3/internal/version.version=$(call helm_version,helm.sh/helm/v3,tools/helm3/go.mod)' \
+		-o ../../$@ helm.sh/helm/v3/cmd/helm
 
 bin/etcd: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -trimpath -buildvcs=false -ldflags '-s -w' -o ../$@ go.etcd.io/etcd/server/v3

@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the Helm 3 command line that the tests install charts
+// with: `make bin/helm3` builds helm.sh/helm/v3/cmd/helm at the version this
+// module requires. It is a module of its own so that its dependencies never
+// move those of the test cluster's Kubernetes build in ../go.mod.
+package tools
+
+import _ "helm.sh/helm/v3/cmd/helm"
