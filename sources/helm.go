@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -110,32 +108,23 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	}
 
 	var manifests []Manifest
-	add := func(m []Manifest, e []error) {
-		manifests = append(manifests, m...)
-		errs = append(errs, e...)
-	}
 	// CRDs first, as Helm installs them before anything that may use them.
 	// They are files of the chart, not rendered, so their lines are lines
 	// of those files.
 	for _, crd := range ch.CRDObjects() {
-		add(parseChartFile(source, crd.Filename, crd.File.Data))
+		m, e := parseChartFile(source, crd.Filename, crd.File.Data)
+		manifests = append(manifests, m...)
+		errs = append(errs, e...)
 	}
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		// NOTES.txt, of the chart and of its subcharts, is text for the
-		// person installing, not an object.
-		if strings.HasSuffix(name, "NOTES.txt") {
+	rendered, e := renderedManifests(ch, source, files)
+	errs = append(errs, e...)
+	for _, mf := range rendered {
+		if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
+			// Helm installs hooks apart from the release and drops
+			// those of unknown events altogether.
 			continue
 		}
-		m, e := parseRendered(source, name, []byte(files[name]))
-		for _, mf := range m {
-			if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
-				// Helm installs hooks apart from the release and drops
-				// those of unknown events altogether.
-				continue
-			}
-			manifests = append(manifests, mf)
-		}
-		errs = append(errs, e...)
+		manifests = append(manifests, mf)
 	}
 	return manifests, errs
 }
@@ -301,10 +290,10 @@ func parseChartFile(source, file string, data []byte) ([]Manifest, []error) {
 	return manifests, errs
 }
 
-// parseRendered parses what a template rendered, or one template's part of a
-// release manifest. The line of an object within rendered text matches no
-// line of the template, so the origin has none; a YAML error says which line
-// of the rendered text it is on, for `helm template` output to be read at.
+// parseRendered parses one document of what a template rendered, or one
+// template's part of a release manifest. The line of an object within
+// rendered text matches no line of the template, so the origin has none; a
+// YAML error keeps the line of the text at fault, for the caller to place.
 func parseRendered(source, file string, text []byte) ([]Manifest, []error) {
 	manifests, errs := Parse(file, text)
 	for i := range manifests {
@@ -315,10 +304,6 @@ func parseRendered(source, file string, text []byte) ([]Manifest, []error) {
 		var e *Error
 		if errors.As(err, &e) {
 			e.Origin.Source = source
-			if e.Origin.Line > 0 {
-				e.Err = fmt.Errorf("line %d of the rendered template: %w", e.Origin.Line, e.Err)
-				e.Origin.Line = 0
-			}
 		}
 	}
 	return manifests, errs

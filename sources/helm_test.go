@@ -105,10 +105,9 @@ func TestRenderChart(t *testing.T) {
 		"CustomResourceDefinition widgets.shop.example.com <- chart shop: shop/crds/widgets.yaml:1",
 		"CustomResourceDefinition evictionpolicies.cache.example.com <- chart shop: shop/charts/cache/crds/evictionpolicies.yaml:1",
 	}
-	cache := []string{
-		"Deployment shop-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
-		"Service shop-cache <- chart shop: shop/charts/cache/templates/service.yaml",
-	}
+	// The CRDs first, then the templates' objects in Helm's install order:
+	// by kind, then by template (a subchart's before the chart's own), then
+	// by place in the template.
 	for _, tt := range []struct {
 		name  string
 		chart sources.Chart
@@ -119,10 +118,12 @@ func TestRenderChart(t *testing.T) {
 			// to nothing (the Ingress and the ServiceMonitor here).
 			name:  "defaults",
 			chart: sources.Chart{Path: shopChart},
-			want: slices.Concat(crds, cache, []string{
+			want: slices.Concat(crds, []string{
 				"ConfigMap shop-settings <- chart shop: shop/templates/configmap.yaml",
-				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
+				"Service shop-cache <- chart shop: shop/charts/cache/templates/service.yaml",
 				"Service shop-web <- chart shop: shop/templates/service.yaml",
+				"Deployment shop-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
+				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
 			}),
 		},
 		{
@@ -130,22 +131,26 @@ func TestRenderChart(t *testing.T) {
 			// second document in configmap.yaml.
 			name:  "production values",
 			chart: sources.Chart{Path: shopChart, ValuesFiles: []string{shopProdValues}},
-			want: slices.Concat(crds, cache, []string{
+			want: slices.Concat(crds, []string{
 				"ConfigMap shop-settings <- chart shop: shop/templates/configmap.yaml",
 				"ConfigMap shop-feature-flags <- chart shop: shop/templates/configmap.yaml",
+				"Service shop-cache <- chart shop: shop/charts/cache/templates/service.yaml",
+				"Service shop-web <- chart shop: shop/templates/service.yaml",
+				"Deployment shop-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
 				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
 				"Ingress shop <- chart shop: shop/templates/ingress.yaml",
-				"Service shop-web <- chart shop: shop/templates/service.yaml",
 			}),
 		},
 		{
 			name:  "hooks included",
 			chart: sources.Chart{Path: shopChart, IncludeHooks: true},
-			want: slices.Concat(crds, cache, []string{
+			want: slices.Concat(crds, []string{
 				"ConfigMap shop-settings <- chart shop: shop/templates/configmap.yaml",
+				"Service shop-cache <- chart shop: shop/charts/cache/templates/service.yaml",
+				"Service shop-web <- chart shop: shop/templates/service.yaml",
+				"Deployment shop-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
 				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
 				"Job shop-migrate <- chart shop: shop/templates/migrate-job.yaml",
-				"Service shop-web <- chart shop: shop/templates/service.yaml",
 			}),
 		},
 		{
@@ -156,8 +161,8 @@ func TestRenderChart(t *testing.T) {
 			want: []string{
 				crds[0],
 				"ConfigMap shop-settings <- chart shop: shop/templates/configmap.yaml",
-				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
 				"Service shop-web <- chart shop: shop/templates/service.yaml",
+				"Deployment shop-web <- chart shop: shop/templates/deployment.yaml",
 			},
 		},
 		{
@@ -166,11 +171,11 @@ func TestRenderChart(t *testing.T) {
 			name:  "release name",
 			chart: sources.Chart{Path: shopChart, ReleaseName: "prod"},
 			want: slices.Concat(crds, []string{
-				"Deployment prod-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
-				"Service prod-cache <- chart shop: shop/charts/cache/templates/service.yaml",
 				"ConfigMap prod-shop-settings <- chart shop: shop/templates/configmap.yaml",
-				"Deployment prod-shop-web <- chart shop: shop/templates/deployment.yaml",
+				"Service prod-cache <- chart shop: shop/charts/cache/templates/service.yaml",
 				"Service prod-shop-web <- chart shop: shop/templates/service.yaml",
+				"Deployment prod-cache <- chart shop: shop/charts/cache/templates/deployment.yaml",
+				"Deployment prod-shop-web <- chart shop: shop/templates/deployment.yaml",
 			}),
 		},
 	} {
@@ -478,8 +483,10 @@ func TestRenderChartBadTemplateOutput(t *testing.T) {
 		"ConfigMap before <- chart bad-yaml: bad-yaml/templates/bad.yaml",
 		"ConfigMap good <- chart bad-yaml: bad-yaml/templates/good.yaml",
 	})
-	assertHelmErrors(t, errs, sources.Origin{Source: "chart bad-yaml", File: "bad-yaml/templates/bad.yaml"},
-		"line 11 of the rendered template: invalid YAML: did not find expected ',' or '}'")
+	// The line of the template, which the person can open, not of the
+	// rendered text.
+	assertHelmErrors(t, errs, sources.Origin{Source: "chart bad-yaml", File: "bad-yaml/templates/bad.yaml", Line: 11},
+		"invalid YAML: did not find expected ',' or '}'")
 }
 
 func TestRenderChartTemplateParseError(t *testing.T) {

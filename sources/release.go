@@ -137,21 +137,28 @@ func apiMessage(err error) error {
 // manifest to name the template it was rendered from.
 var sourceComment = regexp.MustCompile(`(?m)^# Source: (.+?)\s*$`)
 
-// parseManifest parses a release manifest, each document with the template
-// that its "# Source:" comment names as its file.
+// parseManifest parses a release manifest, cut into documents by Helm's own
+// splitter, each document with the template that its "# Source:" comment
+// names as its file.
 func parseManifest(source, manifest string) ([]Manifest, []error) {
 	var (
 		manifests []Manifest
 		errs      []error
 	)
-	for _, doc := range splitDocuments([]byte(manifest)) {
+	for _, doc := range helmDocuments(manifest) {
 		file := ""
-		if m := sourceComment.FindSubmatch(doc.text); m != nil {
-			file = string(m[1])
+		if m := sourceComment.FindStringSubmatch(doc); m != nil {
+			file = m[1]
 		}
-		m, e := parseRendered(source, file, doc.text)
+		m, e := parseRendered(source, file, []byte(doc))
 		manifests = append(manifests, m...)
-		errs = append(errs, e...)
+		for _, err := range e {
+			var pe *Error
+			if errors.As(err, &pe) && pe.Origin.Line > 0 {
+				err = renderedLineError(pe, pe.Origin.Line, "the template's part of the release manifest")
+			}
+			errs = append(errs, err)
+		}
 	}
 	return manifests, errs
 }
