@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -349,6 +350,10 @@ func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules)
 // reconcile; also what is left to say when the cluster cannot be reached.
 func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error) (int, error) {
 	manifests, inputErrs := sources.Load(ctx, o.sourceOptions(namespace, access))
+	inputErrs, warnings := sources.Warnings(inputErrs)
+	for _, w := range warnings {
+		fmt.Fprintf(o.streams.ErrOut, "warning: %v\n", w)
+	}
 	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests
 		// are known already and worth fixing meanwhile.
@@ -430,7 +435,11 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return client, &sources.Cluster{Discovery: dc, Client: cs}, nil
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, &sources.Cluster{Discovery: dc, Client: cs, Dynamic: dyn}, nil
 }
 
 // ignoreRules loads the rule file ignoreFile names; nil when there is none.

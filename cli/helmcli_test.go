@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,77 @@ func TestHelmCLIRelease(t *testing.T) {
 			)
 			if strings.Contains(r.stdout, "Job") {
 				t.Errorf("the hook left out by --no-hooks is part of the release's desired state\n%v", r)
+			}
+		})
+	}
+}
+
+// guardChart is the sources tests' chart of the patterns of popular charts
+// that once gave false drift (sources/testdata/charts/guard).
+const guardChart = "../sources/testdata/charts/guard"
+
+// jsonVerdicts is the part of `--check -o json` that says each object's
+// verdict.
+type jsonVerdicts struct {
+	Results []struct {
+		Ref struct {
+			Kind, Name string
+		} `json:"ref"`
+		Status  string `json:"status"`
+		Changes []struct {
+			Pointer string `json:"pointer"`
+		} `json:"changes"`
+	} `json:"results"`
+}
+
+// verdicts runs `kubedrift --check -o json` with args and returns each
+// object's verdict as "Kind/name: status", with the pointers of the fields
+// that drifted.
+func verdicts(t *testing.T, ns string, args ...string) (map[string]string, result) {
+	t.Helper()
+	r := kubedrift(t, testcluster.AdminUser, ns, append([]string{"--check", "-o", "json", "-n", ns}, args...)...)
+	var rep jsonVerdicts
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("decode the JSON report: %v\n%v", err, r)
+	}
+	out := map[string]string{}
+	for _, res := range rep.Results {
+		v := res.Status
+		for _, c := range res.Changes {
+			v += " " + c.Pointer
+		}
+		out[res.Ref.Kind+"/"+res.Ref.Name] = v
+	}
+	return out, r
+}
+
+// TestHelmCLIChartRenderedAsUpgrade installs the guard chart with the real
+// Helm 4 and Helm 3, lets the webhook's controller switch the failurePolicy
+// that the chart sets only on install, and judges the chart with --helm:
+// rendered as the next `helm upgrade` would render it (IsUpgrade, lookup
+// reading the cluster), the generated password the chart keeps through
+// lookup and the policy the upgrade would not send are in sync.
+func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
+	for _, h := range []testcluster.Helm{testcluster.Helm4, testcluster.Helm3} {
+		t.Run(string(h), func(t *testing.T) {
+			ns := namespace(t)
+			helmCLI(t, h, "install", "guard", guardChart, "-n", ns)
+			kubectl(t, "patch", "validatingwebhookconfiguration", ns+"-guard", "--type=json", "--field-manager=guard-controller",
+				"-p", `[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]`)
+
+			got, r := verdicts(t, ns, "--helm", guardChart, "--helm-release", "guard")
+			for _, obj := range []string{
+				"Secret/guard-db",
+				"ValidatingWebhookConfiguration/" + ns + "-guard",
+				"ConfigMap/guard-rules",
+				"ConfigMap/guard-limits",
+			} {
+				if got[obj] != "InSync" {
+					t.Errorf("%s: %q, want in sync\n%v", obj, got[obj], r)
+				}
+			}
+			if strings.Contains(r.stderr, "warning") {
+				t.Errorf("a warning on a render the admin may read all of:\n%v", r)
 			}
 		})
 	}

@@ -87,6 +87,11 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 func (s *session) check(ctx context.Context, found func(r drift.Result, judged, total int)) (rep *drift.Report, inputErrs []error, connErr error) {
 	client, access, connErr := s.connected()
 	manifests, inputErrs := sources.Load(ctx, s.o.sourceOptions(s.namespace, access))
+	inputErrs, warnings := sources.Warnings(inputErrs)
+	for _, w := range warnings {
+		// The screen is the UI's; what is only worth knowing goes to the log.
+		s.log.Warn(w.Msg, "source", w.Origin.String())
+	}
 	if connErr != nil {
 		return nil, inputErrs, connErr
 	}

@@ -27,17 +27,20 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// RenderChart renders chart as `helm install --dry-run` would for a release
-// in namespace, in process and without a helm binary, and returns the objects
-// Helm would install: the templates' objects, the CRDs of the chart's and its
+// RenderChart renders chart as Helm would for a release in namespace, in
+// process and without a helm binary, and returns the objects Helm would
+// install: the templates' objects, the CRDs of the chart's and its
 // subcharts' crds/ directories, and the hooks only when chart.IncludeHooks.
 //
-// With a cluster, the templates see its version and API versions as
-// .Capabilities, found by discovery the way Helm's action.Configuration finds
-// them, so that a kubeVersion constraint or a .Capabilities.APIVersions.Has
-// branch goes the way it would in `helm install`; without one, they see
-// Helm's defaults, as in `helm template`. The lookup function finds nothing,
-// as in `helm template`: rendering never reads objects from the cluster.
+// With a cluster, it renders as `helm upgrade --dry-run=server` would when
+// the release exists there (.Release.IsUpgrade, the next revision, the
+// release's values when chart gives none), and as `helm install
+// --dry-run=server` otherwise: the templates see the cluster's version and
+// API versions as .Capabilities, found by discovery the way Helm's
+// action.Configuration finds them, and lookup reads the cluster, with GET
+// and LIST only; a lookup the user may not make finds nothing and is said in
+// a *Warning. Without a cluster it renders as `helm template`: Helm's
+// default capabilities, and lookup finds nothing.
 //
 // Every object's origin is the chart and the template it was rendered from.
 // A chart that cannot be loaded or rendered, a values file that does not
@@ -95,14 +98,24 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 		return fail(fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c, caps.KubeVersion.Version))
 	}
 
-	options := common.ReleaseOptions{Name: releaseName, Namespace: namespace, Revision: 1, IsInstall: true}
+	options, vals, notes := releaseOptions(ctx, chart, cluster, namespace, releaseName, source, vals)
+	errs = append(errs, notes...)
 	renderValues, err := valuesutil.ToRenderValuesWithSchemaValidation(ch, vals, options, caps, false)
 	if err != nil {
 		return fail(err)
 	}
-	// The zero Engine has no client: lookup returns nothing, as in helm
-	// template, and a render never reads from the cluster.
-	files, err := engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
+	// With a cluster, lookup reads it, as `helm upgrade --dry-run=server`
+	// does, so that a chart that keeps a generated password in a Secret
+	// renders the one it keeps; without one it finds nothing, as in helm
+	// template.
+	var files map[string]string
+	if cluster != nil && cluster.Dynamic != nil && cluster.Discovery != nil {
+		lookup := &lookups{cluster: cluster, ctx: ctx}
+		files, err = engine.RenderWithClientProvider(ch, renderValues, lookup)
+		errs = append(errs, lookup.notices(source)...)
+	} else {
+		files, err = engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
+	}
 	if err != nil {
 		return nil, []error{renderError(source, err)}
 	}
@@ -127,6 +140,32 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 		manifests = append(manifests, mf)
 	}
 	return manifests, errs
+}
+
+// releaseOptions returns what the templates see as .Release, and the values
+// they render with: as `helm upgrade` would when the release exists in the
+// cluster (IsUpgrade, the revision after its latest, and the values of its
+// last deployed revision when the user gives none, as Helm reuses them
+// then), and as `helm install` would otherwise. Not being able to read the
+// release storage is a *Warning, and the chart is rendered as an install.
+func releaseOptions(ctx context.Context, chart Chart, cluster *Cluster, namespace, name, source string, vals map[string]any) (common.ReleaseOptions, map[string]any, []error) {
+	install := common.ReleaseOptions{Name: name, Namespace: namespace, Revision: 1, IsInstall: true}
+	if cluster == nil || cluster.Client == nil {
+		return install, vals, nil
+	}
+	rel, latest, err := findRelease(ctx, cluster, namespace, name)
+	var notFound *releaseNotFound
+	switch {
+	case errors.As(err, &notFound):
+		return install, vals, nil
+	case err != nil:
+		return install, vals, []error{&Warning{Origin: Origin{Source: source}, Msg: fmt.Sprintf(
+			"rendered as a new install, since whether release %q exists is not known: %v", name, err)}}
+	}
+	if len(chart.ValuesFiles) == 0 && len(chart.Set) == 0 && len(chart.SetString) == 0 && len(rel.Config) > 0 {
+		vals = rel.Config
+	}
+	return common.ReleaseOptions{Name: name, Namespace: namespace, Revision: latest + 1, IsUpgrade: true}, vals, nil
 }
 
 // loadChart loads a chart directory or archive.

@@ -13,8 +13,13 @@ import (
 	"strings"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	fakedynamic "k8s.io/client-go/dynamic/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubedrift/kubedrift/internal/testcluster"
@@ -152,4 +157,33 @@ func releaseOrder(objs []*unstructured.Unstructured) []string {
 		}
 	}
 	return out
+}
+
+// TestRenderChartLookupForbidden renders the guard chart, whose lookup of
+// its Secret keeps the password it generated, for a user who may not read
+// Secrets: the lookup finds nothing, as in helm template, the chart still
+// renders, and a warning says once what could not be looked up.
+func TestRenderChartLookupForbidden(t *testing.T) {
+	c := helmCluster("v1.37.2")
+	dyn := fakedynamic.NewSimpleDynamicClient(runtime.NewScheme())
+	gets := 0
+	dyn.PrependReactor("get", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
+		gets++
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, "guard-db", errors.New("RBAC: access denied"))
+	})
+	c.Dynamic = dyn
+	manifests, errs := sources.RenderChart(context.Background(), sources.Chart{Path: guardChart, ReleaseName: "guard"}, "shop", c)
+	problems, warnings := sources.Warnings(errs)
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if gets == 0 {
+		t.Fatal("the chart's lookup never reached the cluster")
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), "lookup of Secret shop/guard-db is forbidden to you") {
+		t.Errorf("warnings: %v, want one that names the lookup of Secret shop/guard-db", warnings)
+	}
+	if findObject(t, manifests, "Secret", "guard-db") == nil {
+		t.Error("no Secret rendered")
+	}
 }

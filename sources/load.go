@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -38,6 +39,10 @@ type Options struct {
 type Cluster struct {
 	Discovery discovery.DiscoveryInterface
 	Client    kubernetes.Interface
+	// Dynamic serves the lookups of chart templates, which read objects of
+	// any kind; nil renders charts as `helm template` does, where lookup
+	// finds nothing.
+	Dynamic dynamic.Interface
 }
 
 // Chart says how to render a Helm chart, as `helm template` would.

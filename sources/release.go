@@ -39,16 +39,30 @@ func LoadRelease(ctx context.Context, cluster *Cluster, namespace, name string) 
 	if cluster == nil || cluster.Client == nil {
 		return nil, []error{&Error{Origin: origin, Err: errors.New("reading a release needs a cluster")}}
 	}
-	core := cluster.Client.CoreV1()
-	rel, err := deployedRelease(name, namespace, []releaseStore{
-		{"Secrets", "secrets", driver.NewSecrets(secretsWithContext{core.Secrets(namespace), ctx})},
-		{"ConfigMaps", "configmaps", driver.NewConfigMaps(configMapsWithContext{core.ConfigMaps(namespace), ctx})},
-	})
+	rel, _, err := findRelease(ctx, cluster, namespace, name)
 	if err != nil {
 		return nil, []error{&Error{Origin: origin, Err: err}}
 	}
 	origin.Source = fmt.Sprintf("release %s/%s (revision %d)", namespace, name, rel.Version)
 	return parseManifest(origin.Source, rel.Manifest)
+}
+
+// releaseNotFound is findRelease's error when every store could be read and
+// none holds the release; it says where it looked.
+type releaseNotFound struct{ msg string }
+
+func (e *releaseNotFound) Error() string { return e.msg }
+
+// findRelease reads the release name in namespace from Helm's storage in
+// the cluster: its last deployed revision, and the number of its latest
+// revision of any status, which the next upgrade counts on from. The error
+// is a *releaseNotFound when the stores were read and none holds it.
+func findRelease(ctx context.Context, cluster *Cluster, namespace, name string) (*releasev1.Release, int, error) {
+	core := cluster.Client.CoreV1()
+	return deployedRelease(name, namespace, []releaseStore{
+		{"Secrets", "secrets", driver.NewSecrets(secretsWithContext{core.Secrets(namespace), ctx})},
+		{"ConfigMaps", "configmaps", driver.NewConfigMaps(configMapsWithContext{core.ConfigMaps(namespace), ctx})},
+	})
 }
 
 // releaseStore is one of Helm's storage drivers over the cluster.
@@ -64,8 +78,9 @@ type releaseStore struct {
 }
 
 // deployedRelease finds the last deployed revision of the release name in
-// the first store that holds the release.
-func deployedRelease(name, namespace string, stores []releaseStore) (*releasev1.Release, error) {
+// the first store that holds the release, and the number of its latest
+// revision.
+func deployedRelease(name, namespace string, stores []releaseStore) (*releasev1.Release, int, error) {
 	var problems []string
 	for _, s := range stores {
 		// Helm's drivers log at debug level what they skip; that is not
@@ -91,9 +106,9 @@ func deployedRelease(name, namespace string, stores []releaseStore) (*releasev1.
 	}
 	msg := fmt.Sprintf("release %q not found in namespace %q: looked in Helm's release storage in %s", name, namespace, strings.Join(looked, " and "))
 	if len(problems) > 0 {
-		msg += "; " + strings.Join(problems, "; ")
+		return nil, 0, errors.New(msg + "; " + strings.Join(problems, "; "))
 	}
-	return nil, errors.New(msg)
+	return nil, 0, &releaseNotFound{msg}
 }
 
 // lastDeployed returns the revision of highest number whose status is
@@ -101,7 +116,7 @@ func deployedRelease(name, namespace string, stores []releaseStore) (*releasev1.
 // new one is deployed, so a later failed or pending revision leaves the last
 // good one deployed; and should two be deployed, after concurrent runs of
 // Helm, Helm takes the latest too.
-func lastDeployed(name, store string, history []release.Releaser) (*releasev1.Release, error) {
+func lastDeployed(name, store string, history []release.Releaser) (*releasev1.Release, int, error) {
 	var revisions []*releasev1.Release
 	for _, r := range history {
 		if rel, ok := r.(*releasev1.Release); ok && rel.Info != nil {
@@ -110,17 +125,17 @@ func lastDeployed(name, store string, history []release.Releaser) (*releasev1.Re
 	}
 	if len(revisions) == 0 {
 		// Helm's drivers skip a record they cannot decode.
-		return nil, fmt.Errorf("release %q: none of its records in %s could be decoded", name, store)
+		return nil, 0, fmt.Errorf("release %q: none of its records in %s could be decoded", name, store)
 	}
 	slices.SortFunc(revisions, func(a, b *releasev1.Release) int { return cmp.Compare(b.Version, a.Version) })
 	var statuses []string
 	for _, rel := range revisions {
 		if rel.Info.Status == rcommon.StatusDeployed {
-			return rel, nil
+			return rel, revisions[0].Version, nil
 		}
 		statuses = append(statuses, fmt.Sprintf("revision %d is %s", rel.Version, rel.Info.Status))
 	}
-	return nil, fmt.Errorf("release %q has no deployed revision in %s: %s", name, store, strings.Join(statuses, ", "))
+	return nil, revisions[0].Version, fmt.Errorf("release %q has no deployed revision in %s: %s", name, store, strings.Join(statuses, ", "))
 }
 
 // apiMessage is the API server's message for err, without the prefixes that

@@ -7,6 +7,7 @@
 package sources
 
 import (
+	"errors"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -74,3 +75,28 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Warning is a problem that does not make a source's objects wrong, only
+// worth knowing about, such as a lookup the chart was not allowed to make.
+// It is returned among a source's errors, but it is not an input error: a
+// report says it and counts nothing for it.
+type Warning struct {
+	Origin Origin
+	Msg    string
+}
+
+func (w *Warning) Error() string { return fmt.Sprintf("%s: %s", w.Origin, w.Msg) }
+
+// Warnings takes the *Warning values out of a source's errors: what is left
+// are the problems, which make a check fail.
+func Warnings(errs []error) (problems []error, warnings []*Warning) {
+	for _, err := range errs {
+		var w *Warning
+		if errors.As(err, &w) {
+			warnings = append(warnings, w)
+			continue
+		}
+		problems = append(problems, err)
+	}
+	return problems, warnings
+}
