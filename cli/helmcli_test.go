@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,28 +79,35 @@ type jsonVerdicts struct {
 		Changes []struct {
 			Pointer string `json:"pointer"`
 		} `json:"changes"`
+		Spared []struct {
+			Pointer, By string
+		} `json:"spared"`
 	} `json:"results"`
 }
 
 // verdicts runs `kubedrift --check -o json` with args and returns each
-// object's verdict as "Kind/name: status", with the pointers of the fields
-// that drifted.
-func verdicts(t *testing.T, ns string, args ...string) (map[string]string, result) {
+// object's verdict by "Kind/name": its status, with the pointers of the
+// fields that drifted, and its spared fields as "pointer (by)".
+func verdicts(t *testing.T, ns string, args ...string) (status map[string]string, spared map[string][]string, r result) {
 	t.Helper()
-	r := kubedrift(t, testcluster.AdminUser, ns, append([]string{"--check", "-o", "json", "-n", ns}, args...)...)
+	r = kubedrift(t, testcluster.AdminUser, ns, append([]string{"--check", "-o", "json", "-n", ns}, args...)...)
 	var rep jsonVerdicts
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("decode the JSON report: %v\n%v", err, r)
 	}
-	out := map[string]string{}
+	status, spared = map[string]string{}, map[string][]string{}
 	for _, res := range rep.Results {
+		id := res.Ref.Kind + "/" + res.Ref.Name
 		v := res.Status
 		for _, c := range res.Changes {
 			v += " " + c.Pointer
 		}
-		out[res.Ref.Kind+"/"+res.Ref.Name] = v
+		status[id] = v
+		for _, s := range res.Spared {
+			spared[id] = append(spared[id], s.Pointer+" ("+s.By+")")
+		}
 	}
-	return out, r
+	return status, spared, r
 }
 
 // TestHelmCLIChartRenderedAsUpgrade installs the guard chart with the real
@@ -107,7 +115,10 @@ func verdicts(t *testing.T, ns string, args ...string) (map[string]string, resul
 // that the chart sets only on install, and judges the chart with --helm:
 // rendered as the next `helm upgrade` would render it (IsUpgrade, lookup
 // reading the cluster), the generated password the chart keeps through
-// lookup and the policy the upgrade would not send are in sync.
+// lookup and the policy the upgrade would not send are in sync; the
+// checksum of the password taken at install, which the next upgrade would
+// change, and a rollout annotation made up anew on every render are spared
+// as generated at random by the chart.
 func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 	for _, h := range []testcluster.Helm{testcluster.Helm4, testcluster.Helm3} {
 		t.Run(string(h), func(t *testing.T) {
@@ -116,9 +127,11 @@ func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 			kubectl(t, "patch", "validatingwebhookconfiguration", ns+"-guard", "--type=json", "--field-manager=guard-controller",
 				"-p", `[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]`)
 
-			got, r := verdicts(t, ns, "--helm", guardChart, "--helm-release", "guard")
+			got, spared, r := verdicts(t, ns, "--helm", guardChart, "--helm-release", "guard")
 			for _, obj := range []string{
 				"Secret/guard-db",
+				"Deployment/guard-api",
+				"Deployment/guard-worker",
 				"ValidatingWebhookConfiguration/" + ns + "-guard",
 				"ConfigMap/guard-rules",
 				"ConfigMap/guard-limits",
@@ -127,6 +140,16 @@ func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 					t.Errorf("%s: %q, want in sync\n%v", obj, got[obj], r)
 				}
 			}
+			for obj, field := range map[string]string{
+				"Deployment/guard-api":    "/spec/template/metadata/annotations/checksum~1secret",
+				"Deployment/guard-worker": "/spec/template/metadata/annotations/rollme",
+			} {
+				if want := field + " (generated at random by the chart)"; !slices.Contains(spared[obj], want) {
+					t.Errorf("%s: spared %q, want %q among them", obj, spared[obj], want)
+				}
+			}
+			text := kubedrift(t, testcluster.AdminUser, ns, "--check", "-n", ns, "--helm", guardChart, "--helm-release", "guard")
+			assertContains(t, text, "spared /spec/template/metadata/annotations/rollme: generated at random by the chart (--release compares what was installed)")
 			if strings.Contains(r.stderr, "warning") {
 				t.Errorf("a warning on a render the admin may read all of:\n%v", r)
 			}

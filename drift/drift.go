@@ -107,6 +107,12 @@ type Desired struct {
 	// Origin says where the object was declared (a file and line, a chart
 	// template). The engine only carries it to the Result.
 	Origin fmt.Stringer
+	// Generated are fields, as JSON pointers into Object, whose values the
+	// source makes up anew on each render (a chart's randAlphaNum password
+	// and a checksum of it): no live value could be expected to match
+	// them. They are left out of the comparison, and listed in
+	// Result.Spared where live differs, by SparedGenerated.
+	Generated []string
 }
 
 // Result is the verdict on one object.
@@ -133,6 +139,10 @@ type Result struct {
 	// Ignored lists, as JSON pointers, the fields that ignore rules took out
 	// of the comparison of this object.
 	Ignored []string
+	// Spared lists the fields left out of the comparison of this object
+	// because they could never be a person's drift, where live held them
+	// otherwise than desired, and what spared each.
+	Spared []Spared
 	// Controller is the tool that keeps the object (Flux, Argo CD, Helm), as
 	// the live object's labels and annotations tell, or the desired one's
 	// for a Missing object; nil when none does. A reconcile competes with

@@ -232,7 +232,7 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Repo
 	for range min(e.opts.Workers, len(todo)) {
 		wg.Go(func() {
 			for j := range jobs {
-				e.judge(ctx, objects[j.i], j.state, plan, run, &results[j.i])
+				e.judge(ctx, objects[j.i], desired[j.i].Generated, j.state, plan, run, &results[j.i])
 				run.judged()
 				progress(&results[j.i])
 			}
@@ -582,7 +582,7 @@ func (e *Engine) scope(obj *unstructured.Unstructured, namespaced bool) {
 
 // judge fills in r's verdict on the desired object obj, whose live state
 // has been read.
-func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, state liveState, plan plan, run *checkRun, r *Result) {
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, generated []string, state liveState, plan plan, run *checkRun, r *Result) {
 	if err := ctx.Err(); err != nil {
 		r.fail(err)
 		return
@@ -667,6 +667,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, stat
 		}
 		if e.opts.Ignore != nil {
 			r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, entries)
+		}
+		if len(generated) > 0 {
+			r.Spared = append(r.Spared, spare(r.Live, r.Want, generated, SparedGenerated)...)
 		}
 	}
 	if !e.opts.ShowSecrets {

@@ -64,6 +64,7 @@ type jsonResult struct {
 	Changes    []jsonChange    `json:"changes"`
 	Foreign    []jsonForeign   `json:"foreign"`
 	Ignored    []string        `json:"ignored"`
+	Spared     []jsonSpared    `json:"spared,omitempty"`
 	Diff       string          `json:"diff,omitempty"`
 }
 
@@ -105,6 +106,11 @@ type jsonForeign struct {
 	Manager   string `json:"manager,omitempty"`
 	Operation string `json:"operation,omitempty"`
 	Time      string `json:"time,omitempty"`
+}
+
+type jsonSpared struct {
+	Pointer string `json:"pointer"`
+	By      string `json:"by"`
 }
 
 type jsonInputError struct {
@@ -182,6 +188,9 @@ func jsonResultOf(r *drift.Result, opts Options) jsonResult {
 			Path: c.Path, Pointer: c.Pointer, Live: c.Live, Desired: c.Want,
 			Manager: c.Manager, Operation: c.Operation, Time: jsonTime(c.Time), Conflict: c.Conflict,
 		})
+	}
+	for _, s := range r.Spared {
+		out.Spared = append(out.Spared, jsonSpared{Pointer: s.Pointer, By: s.By})
 	}
 	for _, f := range r.Foreign {
 		out.Foreign = append(out.Foreign, jsonForeign{

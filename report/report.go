@@ -199,9 +199,19 @@ func foreignLine(f drift.ForeignField, now time.Time) string {
 	return "foreign " + f.Describe(now)
 }
 
+// sparedLine says in one line which field was left out of the comparison,
+// and why.
+func sparedLine(s drift.Spared) string {
+	line := "spared " + s.Pointer + ": " + s.By
+	if s.By == drift.SparedGenerated {
+		line += " (--release compares what was installed)"
+	}
+	return line
+}
+
 // findings returns the lines that say what is wrong with r, as text: its
-// foreign fields, then its changes, for a drifted, missing or unmanaged
-// object, or its reason and error.
+// foreign fields and spared fields, then its changes, for a drifted,
+// missing or unmanaged object, or its reason and error.
 func findings(r *drift.Result, now time.Time) []string {
 	var lines []string
 	if line := controllerLine(r); line != "" {
@@ -209,6 +219,9 @@ func findings(r *drift.Result, now time.Time) []string {
 	}
 	for _, f := range r.Foreign {
 		lines = append(lines, foreignLine(f, now))
+	}
+	for _, s := range r.Spared {
+		lines = append(lines, sparedLine(s))
 	}
 	switch {
 	case isDrift(r.Status):

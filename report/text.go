@@ -113,6 +113,9 @@ func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 		for _, f := range r.Foreign {
 			writeIndented(bw, foreignLine(f, opts.Now)+"\n", nil)
 		}
+		for _, s := range r.Spared {
+			writeIndented(bw, sparedLine(s)+"\n", nil)
+		}
 		switch {
 		case isDrift(r.Status):
 			for _, c := range r.Changes {

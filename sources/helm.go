@@ -108,18 +108,23 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	// does, so that a chart that keeps a generated password in a Secret
 	// renders the one it keeps; without one it finds nothing, as in helm
 	// template.
-	var files map[string]string
+	var lookup *lookups
 	if cluster != nil && cluster.Dynamic != nil && cluster.Discovery != nil {
-		lookup := &lookups{cluster: cluster, ctx: ctx}
-		files, err = engine.RenderWithClientProvider(ch, renderValues, lookup)
-		errs = append(errs, lookup.notices(source)...)
-	} else {
-		files, err = engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
+		lookup = &lookups{cluster: cluster, ctx: ctx}
 	}
+	render := func(lookup *lookups) (map[string]string, error) {
+		if lookup == nil {
+			return engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
+		}
+		return engine.RenderWithClientProvider(ch, renderValues, lookup)
+	}
+	files, err := render(lookup)
 	if err != nil {
 		return nil, []error{renderError(source, err)}
 	}
-
+	if lookup != nil {
+		errs = append(errs, lookup.notices(source)...)
+	}
 	var manifests []Manifest
 	// CRDs first, as Helm installs them before anything that may use them.
 	// They are files of the chart, not rendered, so their lines are lines
@@ -131,6 +136,23 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	}
 	rendered, e := renderedManifests(ch, source, files)
 	errs = append(errs, e...)
+	// What the chart makes up at random differs between two renders of the
+	// same input: this one and another like it; and, with lookup, two that
+	// find nothing by lookup, as the install did, where a value the chart
+	// now keeps through lookup was made up, and a checksum taken of it that
+	// the next upgrade would change.
+	again := func(l *lookups) []Manifest {
+		f, err := render(l)
+		if err != nil {
+			return nil
+		}
+		m, _ := renderedManifests(ch, source, f)
+		return m
+	}
+	markGenerated(rendered, rendered, again(lookup))
+	if lookup != nil {
+		markGenerated(rendered, again(nil), again(nil))
+	}
 	for _, mf := range rendered {
 		if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
 			// Helm installs hooks apart from the release and drops

@@ -187,3 +187,24 @@ func TestRenderChartLookupForbidden(t *testing.T) {
 		t.Error("no Secret rendered")
 	}
 }
+
+// TestRenderChartGenerated renders the guard chart, which makes up a
+// password and a rollout annotation at random and takes a checksum of the
+// Secret, and asks for exactly those fields to be known as generated.
+func TestRenderChartGenerated(t *testing.T) {
+	manifests := renderOK(t, sources.Chart{Path: guardChart, ReleaseName: "guard"}, "shop", nil)
+	got := map[string][]string{}
+	for _, m := range manifests {
+		if len(m.Generated) > 0 {
+			got[objectID(m.Object)] = m.Generated
+		}
+	}
+	want := map[string][]string{
+		"Secret guard-db":         {"/data/password"},
+		"Deployment guard-api":    {"/spec/template/metadata/annotations/checksum~1secret"},
+		"Deployment guard-worker": {"/spec/template/metadata/annotations/rollme"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("generated fields:\n got %v\nwant %v", got, want)
+	}
+}

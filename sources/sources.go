@@ -61,6 +61,11 @@ func (o Origin) Position() (file string, line int) {
 type Manifest struct {
 	Object *unstructured.Unstructured
 	Origin Origin
+	// Generated are the fields, as JSON pointers into Object, that the
+	// source makes up anew each time it renders (a chart's randAlphaNum
+	// password, a checksum of it): two renders of the same input disagree
+	// on them.
+	Generated []string
 }
 
 // Error is a problem with one document or one file. Other documents are not
