@@ -156,3 +156,30 @@ func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 		})
 	}
 }
+
+// TestHelmCLILifecycle installs the guard chart with the real Helm, which
+// runs its post-install hook and deletes it as its hook-delete-policy asks,
+// then removes the Job as the TTL controller does once it finished: neither
+// absence is drift, in --helm with hooks or in --release, and the report
+// says why.
+func TestHelmCLILifecycle(t *testing.T) {
+	ns := namespace(t)
+	helmCLI(t, testcluster.Helm4, "install", "guard", guardChart, "-n", ns)
+	kubectl(t, "delete", "job", "guard-migrate", "-n", ns)
+	for _, args := range [][]string{
+		{"--helm", guardChart, "--helm-release", "guard", "--helm-hooks"},
+		{"--release", "guard"},
+	} {
+		got, _, r := verdicts(t, ns, args...)
+		if got["Job/guard-migrate"] != "InSync" {
+			t.Errorf("%s: the Job the TTL controller removed is %q, want InSync\n%v", args[0], got["Job/guard-migrate"], r)
+		}
+		assertContains(t, r, `"note": "completed and removed: its ttlSecondsAfterFinished has passed"`)
+		if args[0] == "--helm" {
+			if got["ConfigMap/guard-announce"] != "InSync" {
+				t.Errorf("the hook Helm deleted after it ran is %q, want InSync\n%v", got["ConfigMap/guard-announce"], r)
+			}
+			assertContains(t, r, `"note": "a Helm hook, deleted after it ran: its hook-delete-policy is hook-succeeded"`)
+		}
+	}
+}

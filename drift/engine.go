@@ -592,6 +592,12 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, gene
 		return
 	}
 	live := state.obj
+	if live == nil {
+		if why := goneByDesign(obj); why != "" {
+			r.Status, r.Note = InSync, why
+			return
+		}
+	}
 
 	// Decoded once: each decoding costs as much as a twentieth of a check.
 	entries := managedFields(live)

@@ -409,6 +409,11 @@ func decodeDocument(doc document) ([]item, error) {
 	return items, nil
 }
 
+// errGenerateName is why an object with metadata.generateName and no name
+// is not part of the desired state: the server names it anew each time it
+// is created, so there is no name to expect it by.
+var errGenerateName = errors.New("an object without a fixed name cannot be compared with the cluster")
+
 // validateObject checks what kubedrift needs to find an object in a cluster.
 func validateObject(obj *unstructured.Unstructured) error {
 	// An unquoted "name: 0123" or "name: yes" is not a string in YAML. Saying
@@ -429,7 +434,7 @@ func validateObject(obj *unstructured.Unstructured) error {
 	}
 	if obj.GetName() == "" {
 		if obj.GetGenerateName() != "" {
-			return fmt.Errorf("%s uses metadata.generateName: an object without a fixed name cannot be compared with the cluster", describe(obj))
+			return fmt.Errorf("%s uses metadata.generateName: %w", describe(obj), errGenerateName)
 		}
 		missing = append(missing, "metadata.name")
 	}

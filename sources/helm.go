@@ -361,13 +361,21 @@ func parseRendered(source, file string, text []byte) ([]Manifest, []error) {
 		manifests[i].Origin.Source = source
 		manifests[i].Origin.Line = 0
 	}
+	kept := errs[:0]
 	for _, err := range errs {
+		if errors.Is(err, errGenerateName) {
+			// Helm creates it under a name the server makes up, anew
+			// each time (hooks mostly): it is not expected by name, and
+			// a chart that has one is not in error.
+			continue
+		}
 		var e *Error
 		if errors.As(err, &e) {
 			e.Origin.Source = source
 		}
+		kept = append(kept, err)
 	}
-	return manifests, errs
+	return manifests, kept
 }
 
 // templateErrorAt finds the template and line in the errors of Helm's
