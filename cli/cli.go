@@ -526,7 +526,7 @@ func countReason(rep *drift.Report, reason drift.Reason) int {
 func desiredState(manifests []sources.Manifest) []drift.Desired {
 	desired := make([]drift.Desired, len(manifests))
 	for i, m := range manifests {
-		desired[i] = drift.Desired{Object: m.Object, Origin: m.Origin, Generated: m.Generated}
+		desired[i] = drift.Desired{Object: m.Object, Origin: m.Origin, Generated: m.Generated, InstallOnly: m.InstallOnly}
 	}
 	return desired
 }

@@ -113,6 +113,12 @@ type Desired struct {
 	// them. They are left out of the comparison, and listed in
 	// Result.Spared where live differs, by SparedGenerated.
 	Generated []string
+	// InstallOnly are fields, as JSON pointers into Object, that the
+	// source sets only when it is first installed (a chart's
+	// {{ if .Release.IsInstall }}), which the install sent and the next
+	// upgrade would not: whatever live holds there since is no one's
+	// drift. They are left out like Generated, by SparedInstallOnly.
+	InstallOnly []string
 }
 
 // Result is the verdict on one object.

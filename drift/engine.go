@@ -232,7 +232,7 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Repo
 	for range min(e.opts.Workers, len(todo)) {
 		wg.Go(func() {
 			for j := range jobs {
-				e.judge(ctx, objects[j.i], desired[j.i].Generated, j.state, plan, run, &results[j.i])
+				e.judge(ctx, objects[j.i], &desired[j.i], j.state, plan, run, &results[j.i])
 				run.judged()
 				progress(&results[j.i])
 			}
@@ -582,7 +582,7 @@ func (e *Engine) scope(obj *unstructured.Unstructured, namespaced bool) {
 
 // judge fills in r's verdict on the desired object obj, whose live state
 // has been read.
-func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, generated []string, state liveState, plan plan, run *checkRun, r *Result) {
+func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *Desired, state liveState, plan plan, run *checkRun, r *Result) {
 	if err := ctx.Err(); err != nil {
 		r.fail(err)
 		return
@@ -671,12 +671,12 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, gene
 		if deletions != nil {
 			dropDeleted(r.Want.Object, deletions)
 		}
+		undoSideEffects(r.Live, r.Want)
 		if e.opts.Ignore != nil {
 			r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, entries)
 		}
-		if len(generated) > 0 {
-			r.Spared = append(r.Spared, spare(r.Live, r.Want, generated, SparedGenerated)...)
-		}
+		r.Spared = append(r.Spared, spare(r.Live, r.Want, d.Generated, SparedGenerated)...)
+		r.Spared = append(r.Spared, spare(r.Live, r.Want, d.InstallOnly, SparedInstallOnly)...)
 	}
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)

@@ -15,12 +15,15 @@ import (
 type Spared struct {
 	// Pointer is the field, a JSON pointer into the object (RFC 6901).
 	Pointer string
-	// By says what spared it, in words: SparedGenerated.
+	// By says what spared it, in words: SparedGenerated, SparedInstallOnly.
 	By string
 }
 
-// SparedGenerated is Spared.By for a field of Desired.Generated.
-const SparedGenerated = "generated at random by the chart"
+// Spared.By for the fields of Desired.Generated and Desired.InstallOnly.
+const (
+	SparedGenerated   = "generated at random by the chart"
+	SparedInstallOnly = "rendered by the chart only at install"
+)
 
 // spare takes the fields at pointers (JSON pointers; an absent one is
 // skipped) out of live and want, which are the caller's own, and returns a

@@ -100,10 +100,6 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 
 	options, vals, notes := releaseOptions(ctx, chart, cluster, namespace, releaseName, source, vals)
 	errs = append(errs, notes...)
-	renderValues, err := valuesutil.ToRenderValuesWithSchemaValidation(ch, vals, options, caps, false)
-	if err != nil {
-		return fail(err)
-	}
 	// With a cluster, lookup reads it, as `helm upgrade --dry-run=server`
 	// does, so that a chart that keeps a generated password in a Secret
 	// renders the one it keeps; without one it finds nothing, as in helm
@@ -112,14 +108,22 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	if cluster != nil && cluster.Dynamic != nil && cluster.Discovery != nil {
 		lookup = &lookups{cluster: cluster, ctx: ctx}
 	}
-	render := func(lookup *lookups) (map[string]string, error) {
+	render := func(options common.ReleaseOptions, lookup *lookups) (map[string]string, error) {
+		renderValues, err := valuesutil.ToRenderValuesWithSchemaValidation(ch, vals, options, caps, false)
+		if err != nil {
+			return nil, &Error{Origin: Origin{Source: source}, Err: err}
+		}
 		if lookup == nil {
 			return engine.Engine{}.RenderWithContext(ctx, ch, renderValues)
 		}
 		return engine.RenderWithClientProvider(ch, renderValues, lookup)
 	}
-	files, err := render(lookup)
+	files, err := render(options, lookup)
 	if err != nil {
+		var valuesErr *Error
+		if errors.As(err, &valuesErr) {
+			return nil, []error{valuesErr}
+		}
 		return nil, []error{renderError(source, err)}
 	}
 	if lookup != nil {
@@ -136,22 +140,27 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	}
 	rendered, e := renderedManifests(ch, source, files)
 	errs = append(errs, e...)
+
 	// What the chart makes up at random differs between two renders of the
 	// same input: this one and another like it; and, with lookup, two that
 	// find nothing by lookup, as the install did, where a value the chart
 	// now keeps through lookup was made up, and a checksum taken of it that
-	// the next upgrade would change.
-	again := func(l *lookups) []Manifest {
-		f, err := render(l)
+	// the next upgrade would change. Rendered as an upgrade, what differs
+	// from a render as an install the chart renders only at install.
+	again := func(options common.ReleaseOptions, l *lookups) []Manifest {
+		f, err := render(options, l)
 		if err != nil {
 			return nil
 		}
 		m, _ := renderedManifests(ch, source, f)
 		return m
 	}
-	markGenerated(rendered, rendered, again(lookup))
+	markGenerated(rendered, rendered, again(options, lookup))
 	if lookup != nil {
-		markGenerated(rendered, again(nil), again(nil))
+		markGenerated(rendered, again(options, nil), again(options, nil))
+	}
+	if options.IsUpgrade {
+		markInstallOnly(rendered, again(installOptions(releaseName, namespace), lookup))
 	}
 	for _, mf := range rendered {
 		if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
@@ -171,7 +180,7 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 // then), and as `helm install` would otherwise. Not being able to read the
 // release storage is a *Warning, and the chart is rendered as an install.
 func releaseOptions(ctx context.Context, chart Chart, cluster *Cluster, namespace, name, source string, vals map[string]any) (common.ReleaseOptions, map[string]any, []error) {
-	install := common.ReleaseOptions{Name: name, Namespace: namespace, Revision: 1, IsInstall: true}
+	install := installOptions(name, namespace)
 	if cluster == nil || cluster.Client == nil {
 		return install, vals, nil
 	}
@@ -188,6 +197,11 @@ func releaseOptions(ctx context.Context, chart Chart, cluster *Cluster, namespac
 		vals = rel.Config
 	}
 	return common.ReleaseOptions{Name: name, Namespace: namespace, Revision: latest + 1, IsUpgrade: true}, vals, nil
+}
+
+// installOptions are what the templates see as .Release in `helm install`.
+func installOptions(name, namespace string) common.ReleaseOptions {
+	return common.ReleaseOptions{Name: name, Namespace: namespace, Revision: 1, IsInstall: true}
 }
 
 // loadChart loads a chart directory or archive.

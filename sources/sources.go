@@ -66,6 +66,11 @@ type Manifest struct {
 	// password, a checksum of it): two renders of the same input disagree
 	// on them.
 	Generated []string
+	// InstallOnly are the fields, as JSON pointers into Object, that a
+	// chart rendered as an upgrade has otherwise than its render as an
+	// install: what the chart sets only when .Release.IsInstall, which the
+	// install sent and the next upgrade would not.
+	InstallOnly []string
 }
 
 // Error is a problem with one document or one file. Other documents are not

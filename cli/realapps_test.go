@@ -1,0 +1,99 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubedrift/kubedrift/cli"
+	"github.com/kubedrift/kubedrift/internal/testcluster"
+)
+
+// The real-application test installs the guard chart, which holds the
+// template patterns of popular charts that once gave false drift, the ways
+// people install: with the real Helm 4 and Helm 3 command lines, and
+// rendered by `helm template` and applied with kubectl, client-side and
+// server-side. The untouched install must be in sync in every mode that
+// names it (--helm, --release, -f); then the changes a person makes by
+// hand must be found, and nothing else.
+
+// installGuard installs the guard chart as release guard in ns the way how
+// says, and returns kubedrift's arguments that judge it, by the flag that
+// names its desired state.
+func installGuard(t *testing.T, how, ns string) map[string][]string {
+	t.Helper()
+	switch how {
+	case "helm 4", "helm 3":
+		h := testcluster.Helm4
+		if how == "helm 3" {
+			h = testcluster.Helm3
+		}
+		helmCLI(t, h, "install", "guard", guardChart, "-n", ns)
+		return map[string][]string{
+			"--helm":    {"--helm", guardChart, "--helm-release", "guard"},
+			"--release": {"--release", "guard"},
+		}
+	}
+	// helm template | kubectl apply: the manifests as rendered once, without
+	// the hooks, which kubectl would run as objects of their own.
+	file := filepath.Join(t.TempDir(), "guard.yaml")
+	if err := os.WriteFile(file, []byte(helmCLI(t, testcluster.Helm4, "template", "guard", guardChart, "-n", ns, "--no-hooks")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	apply := []string{"apply", "-n", ns, "-f", file}
+	if how == "kubectl apply --server-side" {
+		apply = append(apply, "--server-side")
+	}
+	kubectl(t, apply...)
+	return map[string][]string{"-f": {"-f", file}}
+}
+
+// drifts lists the verdicts that are not in sync, as "Kind/name status
+// pointers...", sorted.
+func drifts(verdicts map[string]string) []string {
+	var out []string
+	for obj, v := range verdicts {
+		if v != "InSync" {
+			out = append(out, obj+" "+v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRealApplicationInstalls(t *testing.T) {
+	for _, how := range []string{"helm 4", "helm 3", "kubectl apply", "kubectl apply --server-side"} {
+		t.Run(how, func(t *testing.T) {
+			ns := namespace(t)
+			modes := installGuard(t, how, ns)
+			kubectl(t, "wait", "deployment", "--all", "-n", ns, "--timeout=60s",
+				`--for=jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}`)
+			for mode, args := range modes {
+				got, _, r := verdicts(t, ns, args...)
+				if d := drifts(got); len(d) > 0 || r.code != cli.ExitInSync {
+					t.Errorf("%s: untouched install: exit %d, want %d; found\n  %s\n%v", mode, r.code, cli.ExitInSync, strings.Join(d, "\n  "), r)
+				}
+			}
+
+			// Three changes by hand, and nothing else: the DaemonSet's
+			// image alone, not the template generation its dry run bumps.
+			kubectl(t, "scale", "deployment/guard-worker", "--replicas=4", "-n", ns)
+			kubectl(t, "set", "image", "daemonset/guard-agent", "agent=registry.example.com/guard-agent:1.1", "-n", ns)
+			kubectl(t, "patch", "configmap", "guard-rules", "-n", ns, "--type=merge", "-p", `{"data":{"rules.yaml":"deny: all\n"}}`)
+			want := []string{
+				"ConfigMap/guard-rules Drifted /data/rules.yaml",
+				"DaemonSet/guard-agent Drifted /spec/template/spec/containers/0/image",
+				"Deployment/guard-worker Drifted /spec/replicas",
+			}
+			for mode, args := range modes {
+				got, _, r := verdicts(t, ns, args...)
+				if d := drifts(got); !slices.Equal(d, want) || r.code != cli.ExitDrift {
+					t.Errorf("%s: after three changes by hand: exit %d, want %d; found\n  %s\nwant\n  %s\n%v",
+						mode, r.code, cli.ExitDrift, strings.Join(d, "\n  "), strings.Join(want, "\n  "), r)
+				}
+			}
+		})
+	}
+}
