@@ -170,6 +170,9 @@ type Options struct {
 	Mode string
 	// Strict counts foreign fields as drift.
 	Strict bool
+	// NoPresets judges the fields of the built-in presets (kubedrift
+	// ignore --presets) like any other.
+	NoPresets bool
 	// Config is the ignore rule file (--config); empty means
 	// .kubedrift.yaml found from the first manifest's directory upward.
 	Config string
@@ -234,6 +237,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.StringVar(&o.Config, "config", "", "ignore rules file (default: .kubedrift.yaml in the first manifest's directory or above)")
 	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
+	f.BoolVar(&o.NoPresets, "no-presets", false, "judge the fields that controllers write on purpose (a webhook's CA bundle, autoscaled replicas: kubedrift ignore --presets lists them) like any other")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")
 	f.BoolVar(&o.SpareDryRuns, "spare-dry-runs", true, "in server and auto mode, send no dry run for an object whose apply provably changes nothing, where the user may patch it and no admission webhook or policy sees its kind: the server would answer with the live object itself; =false sends one per object")
 	o.outputOptions.addFlags(f)
@@ -337,6 +341,7 @@ func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules)
 		Mode:             mode,
 		Strict:           o.Strict,
 		Ignore:           ignore,
+		Presets:          !o.NoPresets,
 		DefaultNamespace: namespace,
 		ShowSecrets:      o.ShowSecrets,
 		Workers:          o.Concurrency,

@@ -30,7 +30,7 @@ func finishRoot(root *cobra.Command, o *Options) {
 	}
 	// Completions first: watch takes the root's flags as they are then.
 	registerFlagCompletions(root, o)
-	root.AddCommand(newVersionCommand(), newCompletionCommand(root.Name()), newWatchCommand(root, o))
+	root.AddCommand(newVersionCommand(), newCompletionCommand(root.Name()), newWatchCommand(root, o), newIgnoreCommand(root.DisplayName()))
 }
 
 // newCompletionCommand returns the completion subcommand. It replaces

@@ -50,6 +50,24 @@ func installGuard(t *testing.T, how, ns string) map[string][]string {
 	return map[string][]string{"-f": {"-f", file}}
 }
 
+// runAsControllers does to the guard install in ns what the cluster's
+// controllers do after an install: a CA injector writes the webhook's CA
+// bundle, the webhook's own controller makes it fail closed once it serves,
+// the HPA scales the api up, and the TTL controller removes the finished
+// Job (no kubelet runs its pod here, so the test removes it as the
+// controller would).
+func runAsControllers(t *testing.T, ns string) {
+	t.Helper()
+	webhook := ns + "-guard"
+	kubectl(t, "patch", "validatingwebhookconfiguration", webhook, "--type=json", "--field-manager=cainjector",
+		"-p", `[{"op":"replace","path":"/webhooks/0/clientConfig/caBundle","value":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}]`)
+	kubectl(t, "patch", "validatingwebhookconfiguration", webhook, "--type=json", "--field-manager=guard-controller",
+		"-p", `[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]`)
+	kubectl(t, "patch", "deployment", "guard-api", "-n", ns, "--subresource=scale", "--type=merge",
+		"--field-manager=kube-controller-manager", "-p", `{"spec":{"replicas":3}}`)
+	kubectl(t, "delete", "job", "guard-migrate", "-n", ns)
+}
+
 // drifts lists the verdicts that are not in sync, as "Kind/name status
 // pointers...", sorted.
 func drifts(verdicts map[string]string) []string {
@@ -70,10 +88,26 @@ func TestRealApplicationInstalls(t *testing.T) {
 			modes := installGuard(t, how, ns)
 			kubectl(t, "wait", "deployment", "--all", "-n", ns, "--timeout=60s",
 				`--for=jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}`)
+			runAsControllers(t, ns)
 			for mode, args := range modes {
-				got, _, r := verdicts(t, ns, args...)
+				got, spared, r := verdicts(t, ns, args...)
 				if d := drifts(got); len(d) > 0 || r.code != cli.ExitInSync {
 					t.Errorf("%s: untouched install: exit %d, want %d; found\n  %s\n%v", mode, r.code, cli.ExitInSync, strings.Join(d, "\n  "), r)
+				}
+				for obj, want := range map[string]string{
+					"ValidatingWebhookConfiguration/" + ns + "-guard": "/webhooks/0/clientConfig/caBundle (preset webhook-ca-bundle)",
+					"Deployment/guard-api":                            "/spec/replicas (preset autoscaled-replicas (HorizontalPodAutoscaler " + ns + "/guard-api))",
+				} {
+					if !slices.Contains(spared[obj], want) {
+						t.Errorf("%s: %s spared %q, want %q among them", mode, obj, spared[obj], want)
+					}
+				}
+			}
+			// Without the presets, what the controllers wrote is drift.
+			for mode, args := range modes {
+				got, _, _ := verdicts(t, ns, append(args, "--no-presets")...)
+				if v := got["Deployment/guard-api"]; v != "Drifted /spec/replicas" {
+					t.Errorf("%s --no-presets: the autoscaled Deployment is %q, want drifted replicas", mode, v)
 				}
 			}
 

@@ -124,7 +124,7 @@ func newWatchCommand(root *cobra.Command, o *Options) *cobra.Command {
 	}
 	for _, name := range []string{
 		"filename", "kustomize", "helm", "helm-release", "values", "set", "set-string", "helm-hooks", "release", "git",
-		"selector", "all-namespaces", "config", "mode", "strict", "show-secrets", "concurrency", "spare-dry-runs",
+		"selector", "all-namespaces", "config", "no-presets", "mode", "strict", "show-secrets", "concurrency", "spare-dry-runs",
 		"log-file",
 	} {
 		flag := root.Flags().Lookup(name)

@@ -114,6 +114,13 @@ type Options struct {
 	// Ignore removes fields from the comparison: ignored fields change
 	// neither a verdict nor a diff. Nil ignores nothing.
 	Ignore *IgnoreRules
+	// Presets spares the fields of the built-in presets (Presets): what
+	// controllers write on purpose after an install, such as a webhook's
+	// CA bundle and the replicas of a workload an autoscaler in the
+	// cluster targets, found by listing the autoscalers in the namespaces
+	// of the desired workloads. A spared field is listed in Result.Spared,
+	// by its preset, where live and desired differ on it.
+	Presets bool
 	// Workers bounds the requests in flight at once, lists and dry runs
 	// alike; 0 means 8.
 	Workers int
@@ -143,6 +150,8 @@ type Engine struct {
 	// appliers caches the API server's apply of each kind, built from the
 	// kind's structure (see kindApplier), by GroupVersionKind.
 	appliers sync.Map
+	// presets are the built-in presets' rules, nil without Options.Presets.
+	presets *IgnoreRules
 }
 
 // NewEngine returns an engine that reads live state through live and asks
@@ -154,7 +163,11 @@ func NewEngine(live LiveReader, dryRun DryRunner, opts Options) *Engine {
 	if opts.Mode == "" {
 		opts.Mode = ModeAuto
 	}
-	return &Engine{live: live, dryRun: dryRun, opts: opts}
+	e := &Engine{live: live, dryRun: dryRun, opts: opts}
+	if opts.Presets {
+		e.presets = presetRules()
+	}
+	return e
 }
 
 // Check judges every desired object and returns the verdicts sorted by Ref.
@@ -223,6 +236,9 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Repo
 	// still being read: the reading waits on the network, the judging on
 	// the cores.
 	run := newCheckRun(e, spare)
+	if e.presets != nil {
+		plan.autoscaled = e.findAutoscaled(ctx, desired, run)
+	}
 	type job struct {
 		i     int
 		state liveState
@@ -258,6 +274,9 @@ type plan struct {
 	crdKinds map[schema.GroupKind]bool
 	// namespaces are the desired Namespaces.
 	namespaces map[string]bool
+	// autoscaled are the workloads that an autoscaler in the cluster
+	// targets, with the autoscaler (Options.Presets).
+	autoscaled map[workload]string
 }
 
 func planOf(desired []Desired) plan {
@@ -677,6 +696,12 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		}
 		r.Spared = append(r.Spared, spare(r.Live, r.Want, d.Generated, SparedGenerated)...)
 		r.Spared = append(r.Spared, spare(r.Live, r.Want, d.InstallOnly, SparedInstallOnly)...)
+		if e.presets != nil {
+			r.Spared = append(r.Spared, e.presets.sparePresets(r.Ref, r.Live, r.Want)...)
+			if by, ok := plan.autoscaled[workload{r.Ref.Group, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name}]; ok {
+				r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{"/spec/replicas"}, "preset "+autoscaledReplicas+" ("+by+")")...)
+			}
+		}
 	}
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)

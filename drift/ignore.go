@@ -73,6 +73,9 @@ type ignoreRule struct {
 	// matches any key or index.
 	paths    [][]string
 	managers []string
+	// preset names a built-in rule (presets.yaml), and description says
+	// what it is for; both are empty for a user's rule.
+	preset, description string
 }
 
 // ignoreGlob is an optional selector: a nil one matches anything.
@@ -135,6 +138,10 @@ func FindConfig(dir string) (string, error) {
 // Every mistake in the file is reported, each as "name:line: message".
 func ParseIgnoreRules(name string, data []byte) (*IgnoreRules, error) {
 	p := ignoreParser{file: name}
+	return p.parse(data)
+}
+
+func (p *ignoreParser) parse(data []byte) (*IgnoreRules, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -160,6 +167,9 @@ func ParseIgnoreRules(name string, data []byte) (*IgnoreRules, error) {
 type ignoreParser struct {
 	file string
 	errs []error
+	// presets reads presets.yaml, whose rules have a name and a
+	// description too.
+	presets bool
 }
 
 func (p *ignoreParser) errorAt(n *yaml.Node, format string, args ...any) error {
@@ -239,9 +249,17 @@ func (p *ignoreParser) mapping(n *yaml.Node, what string, known ...string) [][2]
 func (p *ignoreParser) rule(n *yaml.Node) (ignoreRule, bool) {
 	errs := len(p.errs)
 	var r ignoreRule
-	for _, kv := range p.mapping(n, "rule", "group", "kind", "namespace", "name", "paths", "managers") {
+	keys := []string{"group", "kind", "namespace", "name", "paths", "managers"}
+	if p.presets {
+		keys = append(keys, "preset", "description")
+	}
+	for _, kv := range p.mapping(n, "rule", keys...) {
 		key, v := kv[0].Value, ignoreResolve(kv[1])
 		switch key {
+		case "preset":
+			r.preset = v.Value
+		case "description":
+			r.description = v.Value
 		case "group", "namespace":
 			// The empty string means something here: the core group, a
 			// cluster-scoped object.

@@ -25,9 +25,10 @@ const (
 	SparedInstallOnly = "rendered by the chart only at install"
 )
 
-// spare takes the fields at pointers (JSON pointers; an absent one is
-// skipped) out of live and want, which are the caller's own, and returns a
-// Spared, by by, for each that the two held differently: the drift it would
+// spare takes the fields at pointers (JSON pointers, where a "*" step
+// matches every key or element; one that matches nothing is skipped) out of
+// live and want, which are the caller's own, and returns a Spared, by by,
+// for each field that the two held differently: the drift it would
 // otherwise have been.
 func spare(live, want *unstructured.Unstructured, pointers []string, by string) []Spared {
 	var out []Spared
@@ -36,17 +37,21 @@ func spare(live, want *unstructured.Unstructured, pointers []string, by string) 
 		if err != nil {
 			continue
 		}
-		lv, lok := pointerValue(live.Object, tokens)
-		wv, wok := pointerValue(want.Object, tokens)
-		if !lok && !wok {
-			continue
+		inLive, inWant := map[string]any{}, map[string]any{}
+		matching(live.Object, tokens, "", inLive)
+		matching(want.Object, tokens, "", inWant)
+		for at, lv := range inLive {
+			if wv, ok := inWant[at]; !ok || !reflect.DeepEqual(lv, wv) {
+				out = append(out, Spared{Pointer: at, By: by})
+			}
 		}
-		if lok != wok || !reflect.DeepEqual(lv, wv) {
-			out = append(out, Spared{Pointer: p, By: by})
+		for at := range inWant {
+			if _, ok := inLive[at]; !ok {
+				out = append(out, Spared{Pointer: at, By: by})
+			}
 		}
 		for _, obj := range []*unstructured.Unstructured{live, want} {
-			removed := map[string]bool{}
-			ignoreMarkPointer(obj.Object, tokens, "", removed)
+			ignoreMarkPointer(obj.Object, tokens, "", map[string]bool{})
 			ignoreSweep(obj.Object)
 		}
 	}
@@ -54,14 +59,14 @@ func spare(live, want *unstructured.Unstructured, pointers []string, by string) 
 	return out
 }
 
-// pointerValue returns the value under the reference tokens in v.
-func pointerValue(v any, tokens []string) (any, bool) {
-	for _, tok := range tokens {
-		slots := ignoreChildren(v, tok, "")
-		if len(slots) != 1 {
-			return nil, false
+// matching records in found, by its JSON pointer, each value under v (whose
+// pointer is at) that the reference tokens name.
+func matching(v any, tokens []string, at string, found map[string]any) {
+	for _, s := range ignoreChildren(v, tokens[0], at) {
+		if len(tokens) == 1 {
+			found[s.at] = s.get()
+		} else {
+			matching(s.get(), tokens[1:], s.at, found)
 		}
-		v = slots[0].get()
 	}
-	return v, true
 }

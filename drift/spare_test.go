@@ -53,3 +53,46 @@ data: {user: YWRtaW4=}
 		t.Errorf("want after spare: %v, want %v", want.Object, wantWant.Object)
 	}
 }
+
+// TestSparePresets spares a webhook's CA bundle by the preset, naming each
+// webhook's field where live differs, and leaves other kinds alone.
+func TestSparePresets(t *testing.T) {
+	live := yamlObject(t, `
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: guard}
+webhooks:
+- {name: a.example.com, clientConfig: {caBundle: Y2E=}, sideEffects: None}
+- {name: b.example.com, clientConfig: {caBundle: ""}}`)
+	want := yamlObject(t, `
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: guard}
+webhooks:
+- {name: a.example.com, clientConfig: {caBundle: ""}, sideEffects: None}
+- {name: b.example.com, clientConfig: {caBundle: ""}}`)
+	got := presetRules().sparePresets(RefOf(want), live, want)
+	if w := []Spared{{Pointer: "/webhooks/0/clientConfig/caBundle", By: "preset webhook-ca-bundle"}}; !reflect.DeepEqual(got, w) {
+		t.Errorf("spared %v, want %v", got, w)
+	}
+	if !sameJSON(live.Object, want.Object) {
+		t.Errorf("after the presets, live and want differ:\n%v\n%v", live.Object, want.Object)
+	}
+
+	cm := yamlObject(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, webhooks: [{clientConfig: {caBundle: x}}]}`)
+	if got := presetRules().sparePresets(RefOf(cm), cm, yamlObject(t, `{apiVersion: v1, kind: ConfigMap}`)); got != nil {
+		t.Errorf("a ConfigMap's field spared by a preset: %v", got)
+	}
+}
+
+func TestPresetsListed(t *testing.T) {
+	presets := Presets()
+	if len(presets) < 5 {
+		t.Fatalf("%d presets, want the four rules of presets.yaml and autoscaled-replicas", len(presets))
+	}
+	for _, p := range presets {
+		if p.Name == "" || p.Description == "" || p.Rule == "" {
+			t.Errorf("preset %+v lacks a name, a description or a rule", p)
+		}
+	}
+}

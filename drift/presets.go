@@ -1,0 +1,177 @@
+package drift
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+//go:embed presets.yaml
+var presetsYAML []byte
+
+// Preset is one of kubedrift's built-in rules: fields that controllers
+// write on purpose after an install, spared where live and desired differ
+// on them (Options.Presets).
+type Preset struct {
+	// Name is what reports call it: "webhook-ca-bundle".
+	Name string
+	// Description says what the fields are and who writes them.
+	Description string
+	// Rule is the preset as an ignore rule in .kubedrift.yaml's syntax.
+	Rule string
+}
+
+// autoscaledReplicas is the preset that spares the replicas of a workload
+// an autoscaler in the cluster targets; it has no rule of its own, since the
+// autoscalers are found in the cluster.
+const autoscaledReplicas = "autoscaled-replicas"
+
+// Presets lists the built-in presets, in the order presets.yaml has them,
+// and last autoscaled-replicas.
+func Presets() []Preset {
+	var out []Preset
+	for _, r := range presetRules().rules {
+		out = append(out, Preset{Name: r.preset, Description: r.description, Rule: r.String()})
+	}
+	return append(out, Preset{
+		Name:        autoscaledReplicas,
+		Description: "the replicas of a Deployment, StatefulSet or ReplicaSet that a HorizontalPodAutoscaler or a KEDA ScaledObject in the cluster targets",
+		Rule:        "/spec/replicas of each workload an autoscaler targets, found from the autoscalers in its namespace",
+	})
+}
+
+// presetRules parses presets.yaml, which a test holds valid.
+func presetRules() *IgnoreRules {
+	p := ignoreParser{file: "presets.yaml", presets: true}
+	rules, err := p.parse(presetsYAML)
+	if err != nil {
+		panic(fmt.Sprintf("drift: the built-in presets do not parse: %v", err))
+	}
+	return rules
+}
+
+// String writes the rule's selectors and fields in one line, as its YAML
+// says them.
+func (r *ignoreRule) String() string {
+	var parts []string
+	for _, sel := range []struct {
+		key string
+		g   ignoreGlob
+	}{{"group", r.group}, {"kind", r.kind}, {"namespace", r.namespace}, {"name", r.name}} {
+		if sel.g != nil {
+			parts = append(parts, fmt.Sprintf("%s: %q", sel.key, *sel.g))
+		}
+	}
+	if len(r.paths) > 0 {
+		parts = append(parts, "paths: ["+strings.Join(r.pointers(), ", ")+"]")
+	}
+	if len(r.managers) > 0 {
+		parts = append(parts, "managers: ["+strings.Join(r.managers, ", ")+"]")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pointers returns the rule's paths as JSON pointers.
+func (r *ignoreRule) pointers() []string {
+	out := make([]string, len(r.paths))
+	for i, tokens := range r.paths {
+		escaped := make([]string, len(tokens))
+		for j, t := range tokens {
+			escaped[j] = escapeIgnoreToken(t)
+		}
+		out[i] = "/" + strings.Join(escaped, "/")
+	}
+	return out
+}
+
+// sparePresets takes the fields of the presets that match ref out of live
+// and want, and returns those that the two held differently, each by its
+// preset.
+func (r *IgnoreRules) sparePresets(ref Ref, live, want *unstructured.Unstructured) []Spared {
+	var out []Spared
+	for i := range r.rules {
+		rule := &r.rules[i]
+		if !rule.matches(ref) {
+			continue
+		}
+		out = append(out, spare(live, want, rule.pointers(), "preset "+rule.preset)...)
+	}
+	return out
+}
+
+// workload names a scalable object an autoscaler may target.
+type workload struct {
+	group, kind, namespace, name string
+}
+
+// autoscalerKinds are the kinds of autoscaler whose targets' replicas are
+// spared; each names its target in spec.scaleTargetRef.
+func autoscalerKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{
+		{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
+		{Group: "keda.sh", Version: "v1alpha1", Kind: "ScaledObject"},
+	}
+}
+
+// findAutoscaled lists the autoscalers in the namespaces of the desired
+// workloads and returns, for each workload one targets, the autoscaler
+// ("HorizontalPodAutoscaler shop/web"). A kind the cluster does not serve,
+// or may not be listed, has no targets: then replicas are judged as any
+// other field.
+func (e *Engine) findAutoscaled(ctx context.Context, desired []Desired, run *checkRun) map[workload]string {
+	namespaces := map[string]bool{}
+	for _, d := range desired {
+		gvk := d.Object.GroupVersionKind()
+		if gvk.Group == "apps" && (gvk.Kind == "Deployment" || gvk.Kind == "StatefulSet" || gvk.Kind == "ReplicaSet") {
+			namespaces[d.Object.GetNamespace()] = true
+		}
+	}
+	found := map[workload]string{}
+	for _, gvk := range autoscalerKinds() {
+		if _, err := e.live.Namespaced(gvk); err != nil {
+			continue
+		}
+		for ns := range namespaces {
+			if !run.request(ctx) {
+				return found
+			}
+			list, err := e.live.List(ctx, gvk, ns)
+			run.done()
+			if err != nil {
+				continue
+			}
+			for i := range list {
+				if target, ok := scaleTarget(&list[i]); ok {
+					found[target] = gvk.Kind + " " + list[i].GetNamespace() + "/" + list[i].GetName()
+				}
+			}
+		}
+	}
+	return found
+}
+
+// scaleTarget returns the workload an autoscaler targets, by its
+// spec.scaleTargetRef: apiVersion, kind and name, in its own namespace. A
+// ScaledObject's kind defaults to Deployment and its apiVersion to apps/v1.
+func scaleTarget(autoscaler *unstructured.Unstructured) (workload, bool) {
+	ref, ok, _ := unstructured.NestedStringMap(autoscaler.Object, "spec", "scaleTargetRef")
+	if !ok || ref["name"] == "" {
+		return workload{}, false
+	}
+	apiVersion, kind := ref["apiVersion"], ref["kind"]
+	if apiVersion == "" {
+		apiVersion = "apps/v1"
+	}
+	if kind == "" {
+		kind = "Deployment"
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return workload{}, false
+	}
+	return workload{group: gv.Group, kind: kind, namespace: autoscaler.GetNamespace(), name: ref["name"]}, true
+}
