@@ -128,6 +128,58 @@ func TestRealApplicationInstalls(t *testing.T) {
 						mode, r.code, cli.ExitDrift, strings.Join(d, "\n  "), strings.Join(want, "\n  "), r)
 				}
 			}
+			if how == "helm 4" || how == "helm 3" {
+				assertHelmFights(t, how, ns)
+			}
 		})
+	}
+}
+
+// assertHelmFights checks that what the report says the next helm upgrade
+// does to the changes made by hand is what the real Helm then does: Helm 3
+// writes its own version back, Helm 4, applying server-side without force,
+// fails with a conflict.
+func assertHelmFights(t *testing.T, how, ns string) {
+	t.Helper()
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-n", ns, "--release", "guard")
+	h, says := testcluster.Helm3, "the next helm upgrade writes its own version back"
+	if how == "helm 4" {
+		h, says = testcluster.Helm4, "the next helm upgrade fails with a conflict over the fields changed by hand"
+	}
+	assertContains(t, r, "managed by Helm release "+ns+"/guard: "+says)
+	if strings.Contains(r.stdout, "[conflict with helm]") {
+		t.Errorf("a field the reconcile applies as helm is said to conflict with helm:\n%v", r)
+	}
+	out, err := cluster.Helm(t.Context(), h, testcluster.AdminUser, "upgrade", "guard", guardChart, "-n", ns)
+	switch {
+	case how == "helm 4" && (err == nil || !strings.Contains(string(out), "conflict")):
+		t.Errorf("helm upgrade after changes by hand: %v, want a conflict\n%s", err, out)
+	case how == "helm 3" && err != nil:
+		t.Errorf("helm3 upgrade after changes by hand: %v\n%s", err, out)
+	}
+}
+
+// TestMissingServiceDiff: the diff of a Service that is not in the cluster
+// shows what the manifest would create, without the placeholder cluster IP
+// and node port the server's dry run of a create answers with.
+func TestMissingServiceDiff(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"svc.yaml": `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: NAMESPACE
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+`})
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r, "missing   Service "+ns+"/web", "+  type: NodePort")
+	for _, placeholder := range []string{"clusterIP", "nodePort"} {
+		if strings.Contains(r.stdout, placeholder) {
+			t.Errorf("the diff of a missing Service shows the dry run's %s:\n%v", placeholder, r)
+		}
 	}
 }

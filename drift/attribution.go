@@ -15,7 +15,9 @@ const fieldManager = "kubedrift"
 
 // Attribute fills in the Manager, Operation, Time and Conflict of each
 // change from managedFields, the live object's own (taken before it was
-// stripped). It first clears what an earlier call filled in.
+// stripped), for a reconcile that applies as the field manager applier
+// (kubedrift, or the manifest's own applier such as helm). It first clears
+// what an earlier call filled in.
 //
 // The owner of a change is the manager whose fields contain its path; or
 // that owns a list or map the server treats as one value (args, a selector)
@@ -42,9 +44,9 @@ const fieldManager = "kubedrift"
 // first name.
 //
 // Conflict is set when the desired state sets the field and its owner is a
-// manager other than kubedrift; not for an enclosing field's owner, since a
+// manager other than applier; not for an enclosing field's owner, since a
 // server-side apply only conflicts over fields another manager holds.
-func Attribute(changes []Change, managedFields []metav1.ManagedFieldsEntry) {
+func Attribute(changes []Change, managedFields []metav1.ManagedFieldsEntry, applier string) {
 	owners := readOwners(managedFields)
 	for i := range changes {
 		c := &changes[i]
@@ -58,7 +60,7 @@ func Attribute(changes []Change, managedFields []metav1.ManagedFieldsEntry) {
 			continue
 		}
 		c.Manager, c.Operation, c.Time = o.manager, o.operation, o.time
-		c.Conflict = direct && c.Want != nil && o.manager != fieldManager
+		c.Conflict = direct && c.Want != nil && o.manager != applier
 	}
 }
 

@@ -15,6 +15,11 @@ type Controller struct {
 	// flux-system/apps", "HelmRelease shop/web", "Application shop",
 	// "release shop/web".
 	Owner string
+	// ServerSide is set when the tool applies the object server-side
+	// without forcing, as Helm 4 does (its manager's Apply entry in the
+	// live object's managedFields tells): a change made by hand then makes
+	// its next apply fail with a conflict instead of being written over.
+	ServerSide bool
 }
 
 // String names the controller: "Flux Kustomization flux-system/apps".
@@ -28,7 +33,10 @@ func (c Controller) String() string {
 // Fights says what becomes of a change made by hand to an object the
 // controller keeps, after "managed by <controller>: ".
 func (c Controller) Fights() string {
-	if c.Tool == "Helm" {
+	switch {
+	case c.Tool == "Helm" && c.ServerSide:
+		return "the next helm upgrade fails with a conflict over the fields changed by hand, unless it is run with --force-conflicts"
+	case c.Tool == "Helm":
 		return "the next helm upgrade writes its own version back"
 	}
 	return "it reverts a change not made in its source at its next reconcile"
@@ -75,6 +83,9 @@ func (r *Result) findController() {
 		r.Controller = ControllerOf(r.Live)
 	} else {
 		r.Controller = ControllerOf(r.Want)
+	}
+	if c := r.Controller; c != nil && c.Tool == "Helm" && r.applier == "helm" {
+		c.ServerSide = true
 	}
 }
 

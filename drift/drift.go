@@ -163,6 +163,9 @@ type Result struct {
 	// they are safe to print. Live is nil for a Missing object; both are nil
 	// for an Error.
 	Live, Want *unstructured.Unstructured
+	// applier is the field manager the object's dry run applied as: its
+	// manifest's server-side applier, or kubedrift.
+	applier string
 }
 
 // Diff returns a unified diff from Live to Want with three lines of context,

@@ -621,6 +621,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 	// Decoded once: each decoding costs as much as a twentieth of a check.
 	entries := managedFields(live)
 	manager := applier(entries, obj)
+	r.applier = manager
 	want, err := e.answer(ctx, obj, live, manager, run, r)
 	for retry := 0; err == nil && r.Mode == ModeServer && changedSince(live, want) && retry < 2; retry++ {
 		// The object changed between the list and the dry run, as when a
@@ -642,6 +643,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		live = fresh
 		entries = managedFields(live)
 		manager = applier(entries, obj)
+		r.applier = manager
 		want, err = e.answer(ctx, obj, live, manager, run, r)
 	}
 	if err != nil {
@@ -712,6 +714,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 	switch {
 	case live == nil:
 		r.Status = Missing
+		dropAllocated(r.Want, obj)
 	case r.Live == r.Want || sameJSON(r.Live.Object, r.Want.Object):
 		r.Status = InSync
 		// The two are the same: one of them is enough to keep.
@@ -724,7 +727,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		r.Status = Drifted
 		// From the masked objects, so that no change carries a secret.
 		r.Changes = FieldChanges(r.Live, r.Want)
-		Attribute(r.Changes, entries)
+		Attribute(r.Changes, entries, manager)
 	}
 }
 

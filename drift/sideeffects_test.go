@@ -43,3 +43,33 @@ metadata: {name: web, annotations: {deprecated.daemonset.template.generation: "2
 		t.Errorf("a Deployment's annotation became %q", v)
 	}
 }
+
+func TestDropAllocated(t *testing.T) {
+	desired := yamlObject(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  ports: [{port: 80}, {port: 443, nodePort: 30443}]`)
+	answer := yamlObject(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  clusterIP: 10.0.0.0
+  clusterIPs: [10.0.0.0]
+  ports: [{port: 80, protocol: TCP, nodePort: 31234}, {port: 443, protocol: TCP, nodePort: 30443}]`)
+	dropAllocated(answer, desired)
+	want := yamlObject(t, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  ports: [{port: 80, protocol: TCP}, {port: 443, protocol: TCP, nodePort: 30443}]`)
+	if !reflect.DeepEqual(answer.Object, want.Object) {
+		t.Errorf("after dropAllocated:\n got %v\nwant %v", answer.Object, want.Object)
+	}
+}
