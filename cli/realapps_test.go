@@ -183,3 +183,26 @@ spec:
 		}
 	}
 }
+
+// TestMergeRefusedIsDrift: a Service port changed by hand, so that the
+// manifest's port merged beside it collides by name, is drift of the port
+// with the server's reason, not an error of the check.
+func TestMergeRefusedIsDrift(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"svc.yaml": `apiVersion: v1
+kind: Service
+metadata:
+  name: api
+  namespace: NAMESPACE
+spec:
+  selector: {app: api}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+    - {name: metrics, port: 9090}
+`})
+	kubectl(t, "apply", "--server-side", "-f", dir)
+	kubectl(t, "patch", "service", "api", "-n", ns, "--type=json", "-p", `[{"op":"replace","path":"/spec/ports/0/port","value":8000}]`)
+	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	assertContains(t, r, "drifted   Service "+ns+"/api", "the server would refuse this apply: ", "Duplicate value")
+}

@@ -775,10 +775,16 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 		switch {
 		case err == nil:
 			return want, nil
+		case live != nil && mergeCollides(err):
+			// The manifest merged with what someone changed breaks a
+			// rule: that is drift, which an apply cannot put right; the
+			// offline merge shows it, and the note the server's reason.
+			r.Mode, r.Note = ModeOffline, "the server would refuse this apply: "+apiReason(err)
 		case e.opts.Mode == ModeServer || !apierrors.IsForbidden(err):
 			return nil, dryRunError(err)
+		default:
+			r.Mode, r.Note = ModeOffline, "judged offline: the dry run is forbidden"
 		}
-		r.Mode, r.Note = ModeOffline, "judged offline: the dry run is forbidden"
 	}
 	if live == nil {
 		return obj, nil
