@@ -137,7 +137,8 @@ func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 
 // Summary counts the verdicts in one line: "5 objects: 2 in sync, 1 drifted,
 // 1 missing, 1 error", with unmanaged objects counted before the errors when
-// there are any, and the objects with foreign fields after them.
+// there are any, the errors in the input said apart, and the objects with
+// foreign fields after them.
 func Summary(rep *drift.Report, inputErrs []error) string {
 	c := countsOf(rep, inputErrs)
 	unmanaged := ""
@@ -147,6 +148,11 @@ func Summary(rep *drift.Report, inputErrs []error) string {
 	summary := fmt.Sprintf("%s: %d in sync, %d drifted, %d missing, %s%s",
 		plural(c.total, "object"), c.inSync, c.drifted, c.missing,
 		unmanaged, plural(c.errors+c.inputErrors, "error"))
+	if c.inputErrors > 0 {
+		// The objects counted are those that could be read; what an
+		// input error hides is in none of the counts.
+		summary += fmt.Sprintf(" (%d in the input, whose objects were not judged)", c.inputErrors)
+	}
 	if c.foreign > 0 {
 		summary += fmt.Sprintf("; %d with foreign fields", c.foreign)
 	}

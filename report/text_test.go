@@ -41,7 +41,7 @@ func TestText(t *testing.T) {
 	if err := Write(&b, FormatText, rep, inputErrs, Options{DiffContext: DefaultDiffContext, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	want := `3 objects: 1 in sync, 1 drifted, 0 missing, 2 errors
+	want := `3 objects: 1 in sync, 1 drifted, 0 missing, 2 errors (1 in the input, whose objects were not judged)
 
 drifted   ConfigMap shop/settings    k8s/config.yaml:4
     data.level: "debug" -> "info" (live value by kubectl-edit, 12m ago)
@@ -75,7 +75,11 @@ func TestSummary(t *testing.T) {
 		{"nothing", nil, 0, "0 objects: 0 in sync, 0 drifted, 0 missing, 0 errors"},
 		{"one of each", []drift.Status{drift.InSync, drift.Drifted, drift.Missing, drift.Error}, 0,
 			"4 objects: 1 in sync, 1 drifted, 1 missing, 1 error"},
-		{"input error only", nil, 1, "0 objects: 0 in sync, 0 drifted, 0 missing, 1 error"},
+		{"input error only", nil, 1, "0 objects: 0 in sync, 0 drifted, 0 missing, 1 error (1 in the input, whose objects were not judged)"},
+		// The objects an input error hides are in none of the counts: the
+		// summary must not read as all in sync.
+		{"in sync but for the input", []drift.Status{drift.InSync, drift.Error}, 2,
+			"2 objects: 1 in sync, 0 drifted, 0 missing, 3 errors (2 in the input, whose objects were not judged)"},
 		{"one object", []drift.Status{drift.InSync}, 0, "1 object: 1 in sync, 0 drifted, 0 missing, 0 errors"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
