@@ -19,6 +19,13 @@ type Spared struct {
 	By string
 }
 
+// Describe says in one line which field was spared and by what:
+// "spared /spec/replicas: preset autoscaled-replicas (HorizontalPodAutoscaler
+// shop/web)".
+func (s Spared) Describe() string {
+	return "spared " + s.Pointer + ": " + s.By
+}
+
 // Spared.By for the fields of Desired.Generated and Desired.InstallOnly.
 const (
 	SparedGenerated   = "generated at random by the chart"

@@ -202,7 +202,7 @@ func foreignLine(f drift.ForeignField, now time.Time) string {
 // sparedLine says in one line which field was left out of the comparison,
 // and why.
 func sparedLine(s drift.Spared) string {
-	line := "spared " + s.Pointer + ": " + s.By
+	line := s.Describe()
 	if s.By == drift.SparedGenerated {
 		line += " (--release compares what was installed)"
 	}

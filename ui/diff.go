@@ -61,6 +61,9 @@ func (m *Model) refreshDiff() tea.Cmd {
 	for _, f := range r.Foreign {
 		d.lines = append(d.lines, "  foreign "+f.Describe(now))
 	}
+	for _, s := range r.Spared {
+		d.lines = append(d.lines, "  "+s.Describe())
+	}
 	d.lines = append(d.lines, "")
 	if approxSize(r.Live)+approxSize(r.Want) < largeObject {
 		d.fill(r.Diff(), r.Status)
