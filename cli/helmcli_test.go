@@ -1,8 +1,14 @@
 package cli_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -48,6 +54,9 @@ func TestHelmCLIRelease(t *testing.T) {
 				"release "+ns+"/shop (revision 1): shop/templates/deployment.yaml",
 				"7 objects: 7 in sync, 0 drifted, 0 missing, 0 errors",
 			)
+			if h == testcluster.Helm3 {
+				assertUncompressedRecordRead(t, ns)
+			}
 
 			kubectl(t, "scale", "deployment/shop-web", "--replicas=7", "-n", ns)
 			r = kubedrift(t, testcluster.AdminUser, "default", args...)
@@ -62,6 +71,39 @@ func TestHelmCLIRelease(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assertUncompressedRecordRead stores the record Helm 3 wrote for release
+// shop again, as release legacy and uncompressed, as Helm stored releases
+// before it gzipped them, and reads it back.
+func assertUncompressedRecordRead(t *testing.T, ns string) {
+	t.Helper()
+	stored := kubectl(t, "get", "secret", "sh.helm.release.v1.shop.v1", "-n", ns, "-o", "jsonpath={.data.release}")
+	record, err := base64.StdEncoding.DecodeString(stored) // the Secret's own base64
+	if err != nil {
+		t.Fatal(err)
+	}
+	if record, err = base64.StdEncoding.DecodeString(string(record)); err != nil { // Helm's
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(record))
+	if err != nil {
+		t.Fatalf("Helm 3's record is not gzipped: %v", err)
+	}
+	release, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "release")
+	if err := os.WriteFile(file, []byte(base64.StdEncoding.EncodeToString(release)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	name := "sh.helm.release.v1.legacy.v1"
+	kubectl(t, "create", "secret", "generic", name, "-n", ns, "--type=helm.sh/release.v1", "--from-file=release="+file)
+	kubectl(t, "label", "secret", name, "-n", ns, "name=legacy", "owner=helm", "status=deployed", "version=1")
+	r := kubedrift(t, testcluster.AdminUser, "default", "--check", "--release", "legacy", "-n", ns)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r, "release "+ns+"/legacy (revision 1): shop/templates/deployment.yaml", "7 objects: 7 in sync")
 }
 
 // guardChart is the sources tests' chart of the patterns of popular charts

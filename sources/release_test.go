@@ -1,10 +1,7 @@
 package sources_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,9 +15,7 @@ import (
 	releasev1 "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	"helm.sh/helm/v4/pkg/strvals"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
@@ -134,61 +129,9 @@ func TestLoadReleaseConfigMapDriver(t *testing.T) {
 	})
 }
 
-// helm3Release is a release as Helm 3 stores it: Helm 3 writes a zero time
-// as "", has no apply_method and no rollback_revision, and gives every hook a
-// last_run.
-const helm3Release = `{"name":"legacy","info":{"first_deployed":"2024-03-01T10:00:00.123456789Z",` +
-	`"last_deployed":"2024-03-01T10:00:00.123456789Z","deleted":"","description":"Install complete",` +
-	`"status":"deployed","notes":"Legacy is installed."},` +
-	`"chart":{"metadata":{"name":"legacy","version":"1.0.0","description":"Installed by Helm 3",` +
-	`"apiVersion":"v2","appVersion":"1.0","type":"application"},"lock":null,` +
-	`"templates":[{"name":"templates/configmap.yaml","data":"YXBpVmVyc2lvbjogdjEKa2luZDogQ29uZmlnTWFwCg=="}],` +
-	`"values":{"greeting":"hello"},"schema":null,"files":[]},"config":{"greeting":"hi"},` +
-	`"manifest":"---\n# Source: legacy/templates/configmap.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\ndata:\n  greeting: hi\n` +
-	`---\n# Source: legacy/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: legacy\nspec:\n  ports:\n  - port: 80\n",` +
-	`"hooks":[{"name":"legacy-test","kind":"Pod","path":"legacy/templates/tests/test.yaml",` +
-	`"manifest":"apiVersion: v1\nkind: Pod\nmetadata:\n  name: legacy-test\n  annotations:\n    helm.sh/hook: test\n",` +
-	`"events":["test"],"last_run":{"started_at":"","completed_at":"","phase":""},"delete_policies":["before-hook-creation"]}],` +
-	`"version":1,"namespace":"shop"}`
-
-func TestLoadReleaseWrittenByHelm3(t *testing.T) {
-	// Helm 3 and Helm 4 store a release the same way: a Secret
-	// sh.helm.release.v1.NAME.vN of type helm.sh/release.v1, labelled with
-	// name, owner, status and version, whose "release" key holds the
-	// release's JSON, gzipped and base64-encoded (before the Secret's own
-	// base64). Releases stored before Helm compressed them are plain JSON.
-	for _, gzipped := range []bool{true, false} {
-		t.Run(fmt.Sprintf("gzipped %v", gzipped), func(t *testing.T) {
-			data := []byte(helm3Release)
-			if gzipped {
-				var buf bytes.Buffer
-				w := gzip.NewWriter(&buf)
-				w.Write(data)
-				w.Close()
-				data = buf.Bytes()
-			}
-			secret := &corev1.Secret{
-				ObjectMeta: metav1.ObjectMeta{
-					Name:      "sh.helm.release.v1.legacy.v1",
-					Namespace: "shop",
-					Labels:    map[string]string{"name": "legacy", "owner": "helm", "status": "deployed", "version": "1", "modifiedAt": "1709287200"},
-				},
-				Type: "helm.sh/release.v1",
-				Data: map[string][]byte{"release": []byte(base64.StdEncoding.EncodeToString(data))},
-			}
-			cs := fake.NewClientset(secret)
-
-			manifests, errs := sources.LoadRelease(context.Background(), &sources.Cluster{Client: cs}, "shop", "legacy")
-			if len(errs) > 0 {
-				t.Fatal(errs)
-			}
-			assertStrings(t, "objects", rendered(manifests), []string{
-				"ConfigMap legacy <- release shop/legacy (revision 1): legacy/templates/configmap.yaml",
-				"Service legacy <- release shop/legacy (revision 1): legacy/templates/service.yaml",
-			})
-		})
-	}
-}
+// A release that the real Helm 3 wrote, and the same record uncompressed,
+// as Helm stored releases before it gzipped them, are read by
+// TestHelmCLIRelease in cli against the test cluster.
 
 func TestLoadReleaseErrors(t *testing.T) {
 	forbidden := func(resource string) k8stesting.ReactionFunc {
