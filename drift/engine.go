@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
@@ -844,16 +846,35 @@ func Classify(err error) Reason {
 // isImmutable reports whether err is the API server refusing to change a field
 // that cannot change once set.
 func isImmutable(err error) bool {
+	return invalidBecause(err, func(c metav1.StatusCause) bool { return strings.Contains(c.Message, "immutable") })
+}
+
+// mergeCollides reports whether a dry run failed because the manifest,
+// merged with the live object, holds the same value twice where the server
+// wants it once: a Service port someone changed by hand, so that the
+// manifest's port is added beside it under the same name.
+func mergeCollides(err error) bool {
+	return invalidBecause(err, func(c metav1.StatusCause) bool { return c.Type == metav1.CauseTypeFieldValueDuplicate })
+}
+
+// invalidBecause reports whether err is the API server finding an object
+// invalid for a cause that is.
+func invalidBecause(err error, is func(metav1.StatusCause) bool) bool {
 	var status apierrors.APIStatus
 	if !apierrors.IsInvalid(err) || !errors.As(err, &status) || status.Status().Details == nil {
 		return false
 	}
-	for _, c := range status.Status().Details.Causes {
-		if strings.Contains(c.Message, "immutable") {
-			return true
-		}
+	return slices.ContainsFunc(status.Status().Details.Causes, is)
+}
+
+// apiReason is the API server's message for err, without client-go's
+// prefixes.
+func apiReason(err error) string {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) && status.Status().Message != "" {
+		return status.Status().Message
 	}
-	return false
+	return err.Error()
 }
 
 // maxUnjudged is how many objects may have been read and not yet judged

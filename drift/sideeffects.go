@@ -1,11 +1,8 @@
 package drift
 
 import (
-	"errors"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -89,31 +86,4 @@ func setsNodePort(desired []any, port map[string]any) bool {
 		}
 	}
 	return false
-}
-
-// mergeCollides reports whether a dry run failed because the manifest,
-// merged with the live object, holds the same value twice where the server
-// wants it once: a Service port someone changed by hand, so that the
-// manifest's port is added beside it under the same name.
-func mergeCollides(err error) bool {
-	var status apierrors.APIStatus
-	if !apierrors.IsInvalid(err) || !errors.As(err, &status) || status.Status().Details == nil {
-		return false
-	}
-	for _, cause := range status.Status().Details.Causes {
-		if cause.Type == metav1.CauseTypeFieldValueDuplicate {
-			return true
-		}
-	}
-	return false
-}
-
-// apiReason is the API server's message for err, without client-go's
-// prefixes.
-func apiReason(err error) string {
-	var status apierrors.APIStatus
-	if errors.As(err, &status) && status.Status().Message != "" {
-		return status.Status().Message
-	}
-	return err.Error()
 }
