@@ -528,10 +528,24 @@ func countReason(rep *drift.Report, reason drift.Reason) int {
 	return n
 }
 
+// sparedBy says in a report why a volatile field of a render is spared.
+func sparedBy(why sources.VolatileWhy) string {
+	switch why {
+	case sources.InstallOnly:
+		return drift.SparedInstallOnly
+	case sources.Revision:
+		return drift.SparedRevision
+	}
+	return drift.SparedGenerated
+}
+
 func desiredState(manifests []sources.Manifest) []drift.Desired {
 	desired := make([]drift.Desired, len(manifests))
 	for i, m := range manifests {
-		desired[i] = drift.Desired{Object: m.Object, Origin: m.Origin, Generated: m.Generated, InstallOnly: m.InstallOnly}
+		desired[i] = drift.Desired{Object: m.Object, Origin: m.Origin}
+		for _, v := range m.Volatile {
+			desired[i].Spare = append(desired[i].Spare, drift.Spared{Pointer: v.Pointer, By: sparedBy(v.Why)})
+		}
 	}
 	return desired
 }

@@ -160,7 +160,9 @@ func verdicts(t *testing.T, ns string, args ...string) (status map[string]string
 // lookup and the policy the upgrade would not send are in sync; the
 // checksum of the password taken at install, which the next upgrade would
 // change, and a rollout annotation made up anew on every render are spared
-// as generated at random by the chart.
+// as generated at random by the chart; an annotation of the revision is
+// spared as such, and a Job named after it is expected under the deployed
+// revision's name.
 func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 	for _, h := range []testcluster.Helm{testcluster.Helm4, testcluster.Helm3} {
 		t.Run(string(h), func(t *testing.T) {
@@ -174,6 +176,8 @@ func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 				"Secret/guard-db",
 				"Deployment/guard-api",
 				"Deployment/guard-worker",
+				"DaemonSet/guard-agent",
+				"Job/guard-seed-1",
 				"ValidatingWebhookConfiguration/" + ns + "-guard",
 				"ConfigMap/guard-rules",
 				"ConfigMap/guard-limits",
@@ -189,6 +193,9 @@ func TestHelmCLIChartRenderedAsUpgrade(t *testing.T) {
 				if want := field + " (generated at random by the chart)"; !slices.Contains(spared[obj], want) {
 					t.Errorf("%s: spared %q, want %q among them", obj, spared[obj], want)
 				}
+			}
+			if want := "/spec/template/metadata/annotations/guard.example.com~1revision (rendered from the release's revision, which every upgrade changes)"; !slices.Contains(spared["DaemonSet/guard-agent"], want) {
+				t.Errorf("DaemonSet/guard-agent: spared %q, want %q among them", spared["DaemonSet/guard-agent"], want)
 			}
 			text := kubedrift(t, testcluster.AdminUser, ns, "--check", "-n", ns, "--helm", guardChart, "--helm-release", "guard")
 			assertContains(t, text, "spared /spec/template/metadata/annotations/rollme: generated at random by the chart (--release compares what was installed)")

@@ -107,18 +107,12 @@ type Desired struct {
 	// Origin says where the object was declared (a file and line, a chart
 	// template). The engine only carries it to the Result.
 	Origin fmt.Stringer
-	// Generated are fields, as JSON pointers into Object, whose values the
-	// source makes up anew on each render (a chart's randAlphaNum password
-	// and a checksum of it): no live value could be expected to match
-	// them. They are left out of the comparison, and listed in
-	// Result.Spared where live differs, by SparedGenerated.
-	Generated []string
-	// InstallOnly are fields, as JSON pointers into Object, that the
-	// source sets only when it is first installed (a chart's
-	// {{ if .Release.IsInstall }}), which the install sent and the next
-	// upgrade would not: whatever live holds there since is no one's
-	// drift. They are left out like Generated, by SparedInstallOnly.
-	InstallOnly []string
+	// Spare are fields the source cannot know the value of before the
+	// object is applied (a chart's randAlphaNum password, a field rendered
+	// only at install), each with what makes it change as Spared.By: no
+	// live value could be expected to match them. They are left out of the
+	// comparison, and listed in Result.Spared where live differs.
+	Spare []Spared
 }
 
 // Result is the verdict on one object.

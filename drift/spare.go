@@ -15,7 +15,8 @@ import (
 type Spared struct {
 	// Pointer is the field, a JSON pointer into the object (RFC 6901).
 	Pointer string
-	// By says what spared it, in words: SparedGenerated, SparedInstallOnly.
+	// By says what spared it, in words: SparedGenerated, SparedInstallOnly,
+	// SparedRevision, "preset webhook-ca-bundle".
 	By string
 }
 
@@ -26,10 +27,12 @@ func (s Spared) Describe() string {
 	return "spared " + s.Pointer + ": " + s.By
 }
 
-// Spared.By for the fields of Desired.Generated and Desired.InstallOnly.
+// Spared.By for the fields of a chart's render that the render cannot
+// know (Desired.Spare).
 const (
 	SparedGenerated   = "generated at random by the chart"
 	SparedInstallOnly = "rendered by the chart only at install"
+	SparedRevision    = "rendered from the release's revision, which every upgrade changes"
 )
 
 // spare takes the fields at pointers (JSON pointers, where a "*" step

@@ -192,21 +192,21 @@ func TestRenderChartLookupForbidden(t *testing.T) {
 
 // TestRenderChartGenerated renders the guard chart, which makes up a
 // password and a rollout annotation at random and takes a checksum of the
-// Secret, and asks for exactly those fields to be known as generated.
+// Secret, and asks for exactly those fields to be known as random.
 func TestRenderChartGenerated(t *testing.T) {
 	manifests := renderOK(t, sources.Chart{Path: guardChart, ReleaseName: "guard"}, "shop", nil)
-	got := map[string][]string{}
+	got := map[string][]sources.Volatile{}
 	for _, m := range manifests {
-		if len(m.Generated) > 0 {
-			got[objectID(m.Object)] = m.Generated
+		if len(m.Volatile) > 0 {
+			got[objectID(m.Object)] = m.Volatile
 		}
 	}
-	want := map[string][]string{
-		"Secret guard-db":         {"/data/password"},
-		"Deployment guard-api":    {"/spec/template/metadata/annotations/checksum~1secret"},
-		"Deployment guard-worker": {"/spec/template/metadata/annotations/rollme"},
+	want := map[string][]sources.Volatile{
+		"Secret guard-db":         {{Pointer: "/data/password", Why: sources.Random}},
+		"Deployment guard-api":    {{Pointer: "/spec/template/metadata/annotations/checksum~1secret", Why: sources.Random}},
+		"Deployment guard-worker": {{Pointer: "/spec/template/metadata/annotations/rollme", Why: sources.Random}},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("generated fields:\n got %v\nwant %v", got, want)
+		t.Errorf("volatile fields:\n got %v\nwant %v", got, want)
 	}
 }

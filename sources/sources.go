@@ -61,17 +61,38 @@ func (o Origin) Position() (file string, line int) {
 type Manifest struct {
 	Object *unstructured.Unstructured
 	Origin Origin
-	// Generated are the fields, as JSON pointers into Object, that the
-	// source makes up anew each time it renders (a chart's randAlphaNum
-	// password, a checksum of it): two renders of the same input disagree
-	// on them.
-	Generated []string
-	// InstallOnly are the fields, as JSON pointers into Object, that a
-	// chart rendered as an upgrade has otherwise than its render as an
-	// install: what the chart sets only when .Release.IsInstall, which the
-	// install sent and the next upgrade would not.
-	InstallOnly []string
+	// Volatile are the fields whose value the source cannot know before it
+	// is applied: what a chart makes up at random, renders only at
+	// install, or from the release's revision. No live value could be
+	// expected to match them.
+	Volatile []Volatile
 }
+
+// Volatile is a field of a rendered object whose value the render cannot
+// know, found by rendering again with what may change.
+type Volatile struct {
+	// Pointer is the field, a JSON pointer into the object (RFC 6901).
+	Pointer string
+	// Why says what makes it change.
+	Why VolatileWhy
+}
+
+// VolatileWhy is what makes a field of a chart's render change.
+type VolatileWhy int
+
+const (
+	// Random is a value the chart makes up anew on every render
+	// (randAlphaNum, uuidv4, genCA) or computes from one (a checksum):
+	// two renders of the same input differ on it.
+	Random VolatileWhy = iota
+	// InstallOnly is a value the chart renders only when
+	// .Release.IsInstall (a webhook's failurePolicy: Ignore), which the
+	// install sent and the next upgrade would not.
+	InstallOnly
+	// Revision is a value the chart renders from .Release.Revision,
+	// which every upgrade changes.
+	Revision
+)
 
 // Error is a problem with one document or one file. Other documents are not
 // affected by it.

@@ -1,0 +1,118 @@
+package sources
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// markVolatile adds to each manifest of into, as Volatile for why, the
+// fields where its object differs between a and b, two renders of the same
+// chart that differ only in what why names (nothing, for Random: the chart
+// makes up values at random, and whatever it computes from them), and that
+// are not Volatile already. An object that is not in both is left as it is.
+func markVolatile(into, a, b []Manifest, why VolatileWhy) {
+	inA := byIdentity(a)
+	inB := byIdentity(b)
+	for i := range into {
+		m := &into[i]
+		id := identity(m.Object)
+		x, okA := inA[id]
+		y, okB := inB[id]
+		if !okA || !okB {
+			continue
+		}
+		var differ []string
+		differingFields(x.Object, y.Object, "", &differ)
+		slices.Sort(differ)
+		for _, p := range slices.Compact(differ) {
+			if !slices.ContainsFunc(m.Volatile, func(v Volatile) bool { return v.Pointer == p }) {
+				m.Volatile = append(m.Volatile, Volatile{Pointer: p, Why: why})
+			}
+		}
+	}
+}
+
+// renameByRevision gives each object of into, rendered for the next
+// revision, whose name the render at the deployed revision does not have,
+// the name that render gave the object of its kind from the same template:
+// a Job named after .Release.Revision is expected under the deployed
+// revision's name, not the one the next upgrade would create.
+func renameByRevision(into, deployed []Manifest) {
+	inInto := byIdentity(into)
+	inDeployed := byIdentity(deployed)
+	type place struct{ file, kind string }
+	unmatched := map[place][]*unstructured.Unstructured{}
+	for _, m := range deployed {
+		if _, ok := inInto[identity(m.Object)]; !ok {
+			k := place{m.Origin.File, m.Object.GetKind()}
+			unmatched[k] = append(unmatched[k], m.Object)
+		}
+	}
+	for i := range into {
+		if _, ok := inDeployed[identity(into[i].Object)]; ok {
+			continue
+		}
+		k := place{into[i].Origin.File, into[i].Object.GetKind()}
+		if len(unmatched[k]) > 0 {
+			into[i].Object, unmatched[k] = unmatched[k][0], unmatched[k][1:]
+		}
+	}
+}
+
+// byIdentity indexes the objects of manifests by identity.
+func byIdentity(manifests []Manifest) map[string]*unstructured.Unstructured {
+	out := make(map[string]*unstructured.Unstructured, len(manifests))
+	for _, m := range manifests {
+		out[identity(m.Object)] = m.Object
+	}
+	return out
+}
+
+// identity names an object for matching it between renders.
+func identity(obj *unstructured.Unstructured) string {
+	return obj.GetAPIVersion() + "/" + obj.GetKind() + "/" + obj.GetNamespace() + "/" + obj.GetName()
+}
+
+// differingFields appends to out the JSON pointers under at where a and b
+// differ: the scalars, a key that one map has and the other not, and a list
+// as a whole when its length differs.
+func differingFields(a, b any, at string, out *[]string) {
+	switch a := a.(type) {
+	case map[string]any:
+		if b, ok := b.(map[string]any); ok {
+			for k, v := range a {
+				bv, inB := b[k]
+				if !inB {
+					*out = append(*out, at+"/"+escapePointerToken(k))
+					continue
+				}
+				differingFields(v, bv, at+"/"+escapePointerToken(k), out)
+			}
+			for k := range b {
+				if _, inA := a[k]; !inA {
+					*out = append(*out, at+"/"+escapePointerToken(k))
+				}
+			}
+			return
+		}
+	case []any:
+		if b, ok := b.([]any); ok && len(a) == len(b) {
+			for i := range a {
+				differingFields(a[i], b[i], at+"/"+strconv.Itoa(i), out)
+			}
+			return
+		}
+	}
+	if !reflect.DeepEqual(a, b) {
+		*out = append(*out, at)
+	}
+}
+
+// escapePointerToken escapes a key for a JSON pointer (RFC 6901).
+func escapePointerToken(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
