@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -130,27 +131,38 @@ func (e *Engine) findAutoscaled(ctx context.Context, desired []Desired, run *che
 			namespaces[d.Object.GetNamespace()] = true
 		}
 	}
-	found := map[workload]string{}
+	var (
+		mu    sync.Mutex
+		found = map[workload]string{}
+		wg    sync.WaitGroup
+	)
 	for _, gvk := range autoscalerKinds() {
 		if _, err := e.live.Namespaced(gvk); err != nil {
 			continue
 		}
 		for ns := range namespaces {
-			if !run.request(ctx) {
-				return found
-			}
-			list, err := e.live.List(ctx, gvk, ns)
-			run.done()
-			if err != nil {
-				continue
-			}
-			for i := range list {
-				if target, ok := scaleTarget(&list[i]); ok {
-					found[target] = gvk.Kind + " " + list[i].GetNamespace() + "/" + list[i].GetName()
+			// One list per namespace, all at once as far as the
+			// requests in flight allow: they hold up the judging.
+			wg.Go(func() {
+				if !run.request(ctx) {
+					return
 				}
-			}
+				list, err := e.live.List(ctx, gvk, ns)
+				run.done()
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for i := range list {
+					if target, ok := scaleTarget(&list[i]); ok {
+						found[target] = gvk.Kind + " " + list[i].GetNamespace() + "/" + list[i].GetName()
+					}
+				}
+			})
 		}
 	}
+	wg.Wait()
 	return found
 }
 
