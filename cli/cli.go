@@ -356,9 +356,6 @@ func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules)
 func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error) (int, error) {
 	manifests, inputErrs := sources.Load(ctx, o.sourceOptions(namespace, access))
 	inputErrs, warnings := sources.Warnings(inputErrs)
-	for _, w := range warnings {
-		fmt.Fprintf(o.streams.ErrOut, "warning: %v\n", w)
-	}
 	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests
 		// are known already and worth fixing meanwhile.
@@ -367,7 +364,7 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 		}
 		if o.Output != string(report.FormatText) || o.OutputFile != "" {
 			// A CI system that reads the report reads why there is none.
-			if err := o.writeReport(o.streams.Out, nil, append(inputErrs, connErr)); err != nil {
+			if err := o.writeReport(o.streams.Out, nil, append(inputErrs, connErr), warnings); err != nil {
 				return ExitError, errors.Join(connErr, fmt.Errorf("write report: %w", err))
 			}
 		}
@@ -383,7 +380,7 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 	// What the check could not look at is reported, and fails it, as the
 	// input that could not be read does.
 	inputErrs = append(inputErrs, rep.Problems...)
-	if err := o.writeReport(o.streams.Out, rep, inputErrs); err != nil {
+	if err := o.writeReport(o.streams.Out, rep, inputErrs, warnings); err != nil {
 		return ExitError, fmt.Errorf("write report: %w", err)
 	}
 	if n := countReason(rep, drift.ReasonUnreachable); n > 0 {

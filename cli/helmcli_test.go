@@ -232,3 +232,27 @@ func TestHelmCLILifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmCLILookupForbidden judges the guard chart as a user who may not
+// read Secrets: neither the release storage nor the chart's lookup of its
+// Secret can be read, so the chart renders as an install would, and the
+// report says both once, as warnings that count as no error: the errors
+// are the two objects the user may not read at all.
+func TestHelmCLILookupForbidden(t *testing.T) {
+	ns := namespace(t)
+	helmCLI(t, testcluster.Helm4, "install", "guard", guardChart, "-n", ns)
+	r := kubedrift(t, testcluster.ViewerUser, ns, "--check", "-n", ns, "--helm", guardChart, "--helm-release", "guard")
+	assertContains(t, r,
+		"warning   chart guard: lookup of Secret "+ns+"/guard-db is forbidden to you",
+		`warning   chart guard: rendered as a new install, since whether release "guard" exists is not known`,
+		"11 objects: 9 in sync, 0 drifted, 0 missing, 2 errors\n",
+		"error     Secret "+ns+"/guard-db",
+	)
+	j := kubedrift(t, testcluster.ViewerUser, ns, "--check", "-o", "json", "-n", ns, "--helm", guardChart, "--helm-release", "guard")
+	var rep struct {
+		Warnings []struct{ Message string } `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(j.stdout), &rep); err != nil || len(rep.Warnings) != 2 {
+		t.Errorf("the JSON report's warnings: %+v (%v), want two\n%v", rep.Warnings, err, j)
+	}
+}

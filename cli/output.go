@@ -61,9 +61,9 @@ func (o *outputOptions) validate() error {
 
 // writeReport writes the report to out, in the -o format, or in text with
 // the -o format to --output-file.
-func (o *Options) writeReport(out io.Writer, rep *drift.Report, inputErrs []error) error {
+func (o *Options) writeReport(out io.Writer, rep *drift.Report, inputErrs []error, warnings []error) error {
 	format, _ := report.ParseFormat(o.Output) // checked by Validate
-	opts := report.Options{DiffContext: o.DiffContext, Color: o.colorText(out)}
+	opts := report.Options{DiffContext: o.DiffContext, Color: o.colorText(out), Warnings: warnings}
 	if o.OutputFile == "" {
 		return report.Write(out, format, rep, inputErrs, opts)
 	}
@@ -71,7 +71,7 @@ func (o *Options) writeReport(out io.Writer, rep *drift.Report, inputErrs []erro
 	if err != nil {
 		return fmt.Errorf("--output-file: %w", err)
 	}
-	err = report.Write(f, format, rep, inputErrs, report.Options{DiffContext: o.DiffContext})
+	err = report.Write(f, format, rep, inputErrs, report.Options{DiffContext: o.DiffContext, Warnings: warnings})
 	if closeErr := f.Close(); err == nil && closeErr != nil {
 		err = fmt.Errorf("--output-file: %w", closeErr)
 	}

@@ -90,7 +90,7 @@ func (s *session) check(ctx context.Context, found func(r drift.Result, judged, 
 	inputErrs, warnings := sources.Warnings(inputErrs)
 	for _, w := range warnings {
 		// The screen is the UI's; what is only worth knowing goes to the log.
-		s.log.Warn(w.Msg, "source", w.Origin.String())
+		s.log.Warn(w.Error())
 	}
 	if connErr != nil {
 		return nil, inputErrs, connErr

@@ -38,6 +38,7 @@ type jsonReport struct {
 	Summary     jsonSummary      `json:"summary"`
 	Results     []jsonResult     `json:"results"`
 	InputErrors []jsonInputError `json:"inputErrors"`
+	Warnings    []jsonInputError `json:"warnings,omitempty"`
 }
 
 type jsonSummary struct {
@@ -134,6 +135,10 @@ func writeJSON(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 	for _, err := range inputErrs {
 		origin, msg := inputError(err)
 		doc.InputErrors = append(doc.InputErrors, jsonInputError{Message: msg, Origin: jsonOriginOf(origin)})
+	}
+	for _, err := range opts.Warnings {
+		origin, msg := inputError(err)
+		doc.Warnings = append(doc.Warnings, jsonInputError{Message: msg, Origin: jsonOriginOf(origin)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -84,6 +84,10 @@ type Options struct {
 	// and the JUnit report is stamped; the zero time means the time at
 	// which Write is called. Tests fix it so that their output is stable.
 	Now time.Time
+	// Warnings are what is worth knowing about how the input was read but
+	// fails nothing, such as a chart's lookup the user may not make; the
+	// text and JSON formats say each once.
+	Warnings []error
 }
 
 // DefaultOptions returns the options of a report written without flags: no
@@ -163,6 +167,9 @@ func originText(origin fmt.Stringer) string {
 func inputError(err error) (fmt.Stringer, string) {
 	if se, ok := errors.AsType[*sources.Error](err); ok && se.Err != nil {
 		return se.Origin, se.Err.Error()
+	}
+	if w, ok := errors.AsType[*sources.Warning](err); ok {
+		return w.Origin, w.Msg
 	}
 	if err == nil {
 		return nil, "unknown error"

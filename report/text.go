@@ -129,6 +129,9 @@ func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 	for _, err := range inputErrs {
 		fmt.Fprintf(bw, "%s  %v\n", st.statusColumn(drift.Error, statusWidth), err)
 	}
+	for _, w := range opts.Warnings {
+		fmt.Fprintf(bw, "%-*s  %v\n", statusWidth, "warning", w)
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write text report: %w", err)
 	}

@@ -120,7 +120,7 @@ func (w *Warning) Error() string { return fmt.Sprintf("%s: %s", w.Origin, w.Msg)
 
 // Warnings takes the *Warning values out of a source's errors: what is left
 // are the problems, which make a check fail.
-func Warnings(errs []error) (problems []error, warnings []*Warning) {
+func Warnings(errs []error) (problems, warnings []error) {
 	for _, err := range errs {
 		var w *Warning
 		if errors.As(err, &w) {
