@@ -141,36 +141,14 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 	rendered, e := renderedManifests(ch, source, files)
 	errs = append(errs, e...)
 
-	// What the chart makes up at random differs between two renders of the
-	// same input: this one and another like it; and, with lookup, two that
-	// find nothing by lookup, as the install did, where a value the chart
-	// now keeps through lookup was made up, and a checksum taken of it that
-	// the next upgrade would change. Rendered as an upgrade, what differs
-	// from a render as an install the chart renders only at install, and
-	// what differs from a render at the deployed revision it renders from
-	// the revision.
-	again := func(options common.ReleaseOptions, l *lookups) []Manifest {
+	findVolatile(rendered, options, lookup, func(options common.ReleaseOptions, l *lookups) []Manifest {
 		f, err := render(options, l)
 		if err != nil {
 			return nil
 		}
 		m, _ := renderedManifests(ch, source, f)
 		return m
-	}
-	markVolatile(rendered, rendered, again(options, lookup), Random)
-	if lookup != nil {
-		markVolatile(rendered, again(options, nil), again(options, nil), Random)
-	}
-	if options.IsUpgrade {
-		// The latest revision: the deployed one, unless a later upgrade
-		// failed part of the way, when the cluster may hold either's.
-		deployed := options
-		deployed.Revision--
-		atDeployed := again(deployed, lookup)
-		renameByRevision(rendered, atDeployed)
-		markVolatile(rendered, rendered, atDeployed, Revision)
-		markVolatile(rendered, rendered, again(installOptions(releaseName, namespace), lookup), InstallOnly)
-	}
+	})
 	for _, mf := range rendered {
 		if isHook, known := hook(mf.Object); isHook && (!known || !chart.IncludeHooks) {
 			// Helm installs hooks apart from the release and drops

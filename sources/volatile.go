@@ -6,8 +6,37 @@ import (
 	"strconv"
 	"strings"
 
+	"helm.sh/helm/v4/pkg/chart/common"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
+
+// findVolatile marks the Volatile fields of rendered, a chart's render with
+// options and lookup, by rendering it again with render. What the chart
+// makes up at random differs between two renders of the same input: this
+// one and another like it; and, with lookup, two that find nothing by
+// lookup, as the install did, where a value the chart now keeps through
+// lookup was made up, and a checksum taken of it that the next upgrade would
+// change. Rendered as an upgrade, what differs from a render at the deployed
+// revision the chart renders from the revision (and an object named after
+// it is expected under the deployed name), and what differs from a render
+// as an install it renders only at install.
+func findVolatile(rendered []Manifest, options common.ReleaseOptions, lookup *lookups, render func(common.ReleaseOptions, *lookups) []Manifest) {
+	markVolatile(rendered, rendered, render(options, lookup), Random)
+	if lookup != nil {
+		markVolatile(rendered, render(options, nil), render(options, nil), Random)
+	}
+	if !options.IsUpgrade {
+		return
+	}
+	// The latest revision: the deployed one, unless a later upgrade failed
+	// part of the way, when the cluster may hold either's.
+	deployed := options
+	deployed.Revision--
+	atDeployed := render(deployed, lookup)
+	renameByRevision(rendered, atDeployed)
+	markVolatile(rendered, rendered, atDeployed, Revision)
+	markVolatile(rendered, rendered, render(installOptions(options.Name, options.Namespace), lookup), InstallOnly)
+}
 
 // markVolatile adds to each manifest of into, as Volatile for why, the
 // fields where its object differs between a and b, two renders of the same
