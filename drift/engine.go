@@ -698,16 +698,7 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		if e.opts.Ignore != nil {
 			r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, entries)
 		}
-		for _, s := range d.Spare {
-			r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{s.Pointer}, s.By)...)
-		}
-		if e.presets != nil {
-			r.Spared = append(r.Spared, e.presets.sparePresets(r.Ref, r.Live, r.Want)...)
-			if by, ok := plan.autoscaled[workload{r.Ref.Group, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name}]; ok {
-				r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{"/spec/replicas"}, "preset "+autoscaledReplicas+" ("+by+")")...)
-			}
-		}
-		slices.SortStableFunc(r.Spared, func(a, b Spared) int { return strings.Compare(a.Pointer, b.Pointer) })
+		e.spare(r, d, plan)
 	}
 	if !e.opts.ShowSecrets {
 		maskSecrets(r.Live, r.Want)

@@ -35,6 +35,23 @@ const (
 	SparedRevision    = "rendered from the release's revision, which every upgrade changes"
 )
 
+// spare takes out of r's Live and Want, and lists in r.Spared where they
+// differ, the fields that could never be a person's drift: those the source
+// could not know (d.Spare), and with Options.Presets those of the presets
+// and the replicas an autoscaler sets.
+func (e *Engine) spare(r *Result, d *Desired, plan plan) {
+	for _, s := range d.Spare {
+		r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{s.Pointer}, s.By)...)
+	}
+	if e.presets != nil {
+		r.Spared = append(r.Spared, e.presets.sparePresets(r.Ref, r.Live, r.Want)...)
+		if by, ok := plan.autoscaled[workload{r.Ref.Group, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name}]; ok {
+			r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{"/spec/replicas"}, "preset "+autoscaledReplicas+" ("+by+")")...)
+		}
+	}
+	slices.SortStableFunc(r.Spared, func(a, b Spared) int { return strings.Compare(a.Pointer, b.Pointer) })
+}
+
 // spare takes the fields at pointers (JSON pointers, where a "*" step
 // matches every key or element; one that matches nothing is skipped) out of
 // live and want, which are the caller's own, and returns a Spared, by by,
