@@ -186,7 +186,8 @@ spec:
 
 // TestMergeRefusedIsDrift: a Service port changed by hand, so that the
 // manifest's port merged beside it collides by name, is drift of the port
-// with the server's reason, not an error of the check.
+// with the server's reason, not an error of the check; offline mode, which
+// asks no server, finds the same reason in the merge.
 func TestMergeRefusedIsDrift(t *testing.T) {
 	ns := namespace(t)
 	dir := manifests(t, ns, map[string]string{"svc.yaml": `apiVersion: v1
@@ -202,7 +203,10 @@ spec:
 `})
 	kubectl(t, "apply", "--server-side", "-f", dir)
 	kubectl(t, "patch", "service", "api", "-n", ns, "--type=json", "-p", `[{"op":"replace","path":"/spec/ports/0/port","value":8000}]`)
-	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
-	assertCode(t, r, cli.ExitDrift)
-	assertContains(t, r, "drifted   Service "+ns+"/api", "the server would refuse this apply: ", "Duplicate value")
+	// The server's answer, and offline mode's own check of the merge.
+	for _, mode := range []string{"auto", "offline"} {
+		r := kubedrift(t, testcluster.AdminUser, ns, "--check", "--mode", mode, "-f", dir)
+		assertCode(t, r, cli.ExitDrift)
+		assertContains(t, r, "drifted   Service "+ns+"/api", "the server would refuse this apply: ", `spec.ports[1].name: Duplicate value: "http"`)
+	}
 }

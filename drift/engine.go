@@ -774,7 +774,7 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 			// The manifest merged with what someone changed breaks a
 			// rule: that is drift, which an apply cannot put right; the
 			// offline merge shows it, and the note the server's reason.
-			r.Mode, r.Note = ModeOffline, "the server would refuse this apply: "+apiReason(err)
+			r.Mode, r.Note = ModeOffline, refusedNote+apiReason(err)
 		case e.opts.Mode == ModeServer || !apierrors.IsForbidden(err):
 			return nil, dryRunError(err)
 		default:
@@ -795,8 +795,19 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 	if err != nil {
 		return nil, fmt.Errorf("offline: %w", err)
 	}
+	if refused := refusedBecause(want); len(refused) > 0 {
+		note := refusedNote + strings.Join(refused, "; ")
+		if r.Note != "" {
+			note = r.Note + "; " + note
+		}
+		r.Note = note
+	}
 	return want, nil
 }
+
+// refusedNote starts the note on an object whose apply the server refuses,
+// or would: what someone changed collides with the manifest.
+const refusedNote = "the server would refuse this apply: "
 
 // dryRunError explains a failed dry run. A forbidden one names the permission
 // the server mode needs, since that is the one a read-only user lacks.
