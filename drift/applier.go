@@ -114,21 +114,97 @@ func dropClientSideDeletions(want, desired, live *unstructured.Unstructured) {
 }
 
 // clientSideDeletions returns, as a JSON merge patch (null for each field
-// to delete), the map fields that kubectl's client-side apply recorded in
-// live's last-applied annotation and that desired no longer sets; nil when
-// there are none. Maps are followed down to their keys, so that a map
-// kubectl recorded empty (it records "annotations": {} beside its own
-// annotation) deletes nothing. Lists are left to the apply.
+// to delete), what the next client-side apply deletes: the map fields that
+// kubectl's client-side apply recorded in live's last-applied annotation and
+// that desired no longer sets, and, for kubectl's and Helm 3's, the fields
+// desired sets to null; nil when there are none. Maps are followed down to
+// their keys, so that a map kubectl recorded empty (it records
+// "annotations": {} beside its own annotation) deletes nothing. Lists are
+// left to the apply.
 func clientSideDeletions(desired, live *unstructured.Unstructured) map[string]any {
 	note, ok := live.GetAnnotations()[lastAppliedAnnotation]
 	if !ok {
+		// Helm 3 keeps its record in the release, not on the object, but
+		// its three-way merge deletes what the manifest sets to null as
+		// kubectl's does.
+		if nulls := explicitNulls(desired.Object); nulls != nil && updatedByHelm3(live) {
+			return nulls
+		}
 		return nil
 	}
 	var applied map[string]any
 	if err := json.Unmarshal([]byte(note), &applied); err != nil {
 		return nil
 	}
-	return deletions(applied, desired.Object)
+	return mergeDeletions(deletions(applied, desired.Object), explicitNulls(desired.Object))
+}
+
+// updatedByHelm3 reports whether Helm 3 wrote live: Helm 3 creates and
+// patches as manager helm, Helm 4 applies as helm server-side.
+func updatedByHelm3(live *unstructured.Unstructured) bool {
+	updates := false
+	for _, e := range live.GetManagedFields() {
+		if e.Manager != "helm" {
+			continue
+		}
+		if e.Operation == metav1.ManagedFieldsOperationApply {
+			return false
+		}
+		updates = true
+	}
+	return updates
+}
+
+// explicitNulls returns, as a JSON merge patch, the map fields that desired
+// sets to null: kubectl's client-side apply deletes them ("data: null"
+// deletes every key of a ConfigMap, also those added by hand since), where
+// a server-side apply leaves them to whoever set them. Maps are followed
+// down; lists are left to the apply.
+func explicitNulls(desired map[string]any) map[string]any {
+	var patch map[string]any
+	for k, d := range desired {
+		var v any
+		switch d := d.(type) {
+		case nil:
+		case map[string]any:
+			sub := explicitNulls(d)
+			if sub == nil {
+				continue
+			}
+			v = sub
+		default:
+			continue
+		}
+		if patch == nil {
+			patch = map[string]any{}
+		}
+		patch[k] = v
+	}
+	return patch
+}
+
+// mergeDeletions returns the merge patch that deletes what a or b deletes;
+// it may change a.
+func mergeDeletions(a, b map[string]any) map[string]any {
+	if a == nil {
+		return b
+	}
+	for k, bv := range b {
+		av, inA := a[k]
+		switch {
+		case !inA, bv == nil:
+			a[k] = bv
+		case av == nil:
+			// a deletes the whole field already.
+		default:
+			am, aMap := av.(map[string]any)
+			bm, bMap := bv.(map[string]any)
+			if aMap && bMap {
+				a[k] = mergeDeletions(am, bm)
+			}
+		}
+	}
+	return a
 }
 
 func deletions(applied, desired map[string]any) map[string]any {

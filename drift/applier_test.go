@@ -2,6 +2,7 @@ package drift
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -81,5 +82,23 @@ func TestDropClientSideDeletions(t *testing.T) {
 	}
 	if data, _, _ := unstructured.NestedStringMap(want.Object, "data"); len(data) != 1 || data["k"] != "v" {
 		t.Errorf("data %v, want only k", data)
+	}
+}
+
+func TestExplicitNulls(t *testing.T) {
+	desired := map[string]any{
+		"data":     nil,
+		"metadata": map[string]any{"name": "a", "labels": map[string]any{"team": nil, "app": "a"}},
+		"spec":     map[string]any{"ports": []any{map[string]any{"name": nil}}},
+	}
+	want := map[string]any{"data": nil, "metadata": map[string]any{"labels": map[string]any{"team": nil}}}
+	got := explicitNulls(desired)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("explicitNulls = %v, want %v (lists are left to the apply)", got, want)
+	}
+	merged := mergeDeletions(map[string]any{"metadata": map[string]any{"labels": map[string]any{"old": nil}}}, got)
+	wantMerged := map[string]any{"data": nil, "metadata": map[string]any{"labels": map[string]any{"old": nil, "team": nil}}}
+	if !reflect.DeepEqual(merged, wantMerged) {
+		t.Errorf("mergeDeletions = %v, want %v", merged, wantMerged)
 	}
 }

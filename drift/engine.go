@@ -723,6 +723,11 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		// From the masked objects, so that no change carries a secret.
 		r.Changes = FieldChanges(r.Live, r.Want)
 		Attribute(r.Changes, entries, manager)
+		// A field the next apply deletes (client-side, the manifest
+		// setting its map to null) is a change, not a foreign field.
+		r.Foreign = slices.DeleteFunc(r.Foreign, func(f ForeignField) bool {
+			return slices.ContainsFunc(r.Changes, func(c Change) bool { return c.Pointer == f.Pointer })
+		})
 	}
 }
 

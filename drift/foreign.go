@@ -162,8 +162,10 @@ func uncoveredPrefix(p fieldpath.Path, desired map[string]any) ([]pathSeg, bool)
 			if !ok {
 				return nil, false
 			}
+			// A field the manifest sets to null is one it does not set:
+			// server-side apply leaves it to whoever does.
 			cur, ok = m[*pe.FieldName]
-			uncovered = !ok
+			uncovered = !ok || cur == nil
 		case pe.Key != nil:
 			seg := pathSeg{kind: segKey}
 			for _, f := range *pe.Key {
