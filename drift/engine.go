@@ -800,6 +800,9 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 	if err != nil {
 		return nil, fmt.Errorf("offline: %w", err)
 	}
+	if want != live {
+		run.crds.defaults(ctx, e.live, run, want)
+	}
 	if refused := refusedBecause(want); len(refused) > 0 {
 		note := refusedNote + strings.Join(refused, "; ")
 		if r.Note != "" {
@@ -909,6 +912,10 @@ type checkRun struct {
 	mu       sync.Mutex
 	roomy    *sync.Cond // signalled when unjudged falls
 	unjudged int        // objects read and not yet judged
+
+	// crds are the schemas of the custom kinds, read once for offline
+	// answers.
+	crds crdSchemas
 }
 
 func newCheckRun(e *Engine, spare bool) *checkRun {
