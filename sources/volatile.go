@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v4/pkg/chart/common"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,21 +22,40 @@ import (
 // it is expected under the deployed name), and what differs from a render
 // as an install it renders only at install.
 func findVolatile(rendered []Manifest, options common.ReleaseOptions, lookup *lookups, render func(common.ReleaseOptions, *lookups) []Manifest) {
-	markVolatile(rendered, rendered, render(options, lookup), Random)
-	if lookup != nil {
-		markVolatile(rendered, render(options, nil), render(options, nil), Random)
-	}
-	if !options.IsUpgrade {
-		return
-	}
 	// The latest revision: the deployed one, unless a later upgrade failed
 	// part of the way, when the cluster may hold either's.
 	deployed := options
 	deployed.Revision--
-	atDeployed := render(deployed, lookup)
-	renameByRevision(rendered, atDeployed)
-	markVolatile(rendered, rendered, atDeployed, Revision)
-	markVolatile(rendered, rendered, render(installOptions(options.Name, options.Namespace), lookup), InstallOnly)
+	type ask struct {
+		options common.ReleaseOptions
+		lookup  *lookups
+	}
+	asks := []ask{{options, lookup}}
+	if lookup != nil {
+		asks = append(asks, ask{options, nil}, ask{options, nil})
+	}
+	if options.IsUpgrade {
+		asks = append(asks, ask{deployed, lookup}, ask{installOptions(options.Name, options.Namespace), lookup})
+	}
+	// The renders are independent, and a large chart takes a good part of
+	// a second each: all at once.
+	renders := make([][]Manifest, len(asks))
+	var wg sync.WaitGroup
+	for i, a := range asks {
+		wg.Go(func() { renders[i] = render(a.options, a.lookup) })
+	}
+	wg.Wait()
+
+	markVolatile(rendered, rendered, renders[0], Random)
+	if lookup != nil {
+		markVolatile(rendered, renders[1], renders[2], Random)
+	}
+	if options.IsUpgrade {
+		atDeployed, atInstall := renders[len(renders)-2], renders[len(renders)-1]
+		renameByRevision(rendered, atDeployed)
+		markVolatile(rendered, rendered, atDeployed, Revision)
+		markVolatile(rendered, rendered, atInstall, InstallOnly)
+	}
 }
 
 // markVolatile adds to each manifest of into, as Volatile for why, the
