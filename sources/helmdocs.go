@@ -69,26 +69,18 @@ func helmDocuments(text string) []string {
 // (releaseutil.InstallOrder): known kinds in that order, unknown kinds
 // after them and by name.
 func installRank(a, b string) int {
-	ia, aok := installOrder[a]
-	ib, bok := installOrder[b]
+	ia := slices.Index(releaseutil.InstallOrder, a)
+	ib := slices.Index(releaseutil.InstallOrder, b)
 	switch {
-	case !aok && !bok:
+	case ia < 0 && ib < 0:
 		return strings.Compare(a, b)
-	case !aok:
+	case ia < 0:
 		return 1
-	case !bok:
+	case ib < 0:
 		return -1
 	}
 	return ia - ib
 }
-
-var installOrder = func() map[string]int {
-	m := make(map[string]int, len(releaseutil.InstallOrder))
-	for i, k := range releaseutil.InstallOrder {
-		m[k] = i
-	}
-	return m
-}()
 
 // templateSource returns the source of the template that Helm names file
 // ("shop/templates/web.yaml", "shop/charts/db/templates/db.yaml"), or nil.
