@@ -175,11 +175,18 @@ func explicitNulls(desired map[string]any) map[string]any {
 		default:
 			continue
 		}
-		if patch == nil {
-			patch = map[string]any{}
-		}
-		patch[k] = v
+		patch = withField(patch, k, v)
 	}
+	return patch
+}
+
+// withField sets patch[k] to v, in a new map when patch is nil, and returns
+// it.
+func withField(patch map[string]any, k string, v any) map[string]any {
+	if patch == nil {
+		patch = map[string]any{}
+	}
+	patch[k] = v
 	return patch
 }
 
@@ -226,10 +233,7 @@ func deletions(applied, desired map[string]any) map[string]any {
 		default:
 			continue
 		}
-		if patch == nil {
-			patch = map[string]any{}
-		}
-		patch[k] = v
+		patch = withField(patch, k, v)
 	}
 	return patch
 }
