@@ -99,7 +99,7 @@ func (r *IgnoreRules) sparePresets(ref Ref, live, want *unstructured.Unstructure
 		if !rule.matches(ref) {
 			continue
 		}
-		out = append(out, spare(live, want, rule.pointers(), "preset "+rule.preset)...)
+		out = append(out, spare(live, want, rule.paths, "preset "+rule.preset)...)
 	}
 	return out
 }

@@ -41,29 +41,27 @@ const (
 // and the replicas an autoscaler sets.
 func (e *Engine) spare(r *Result, d *Desired, plan plan) {
 	for _, s := range d.Spare {
-		r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{s.Pointer}, s.By)...)
+		if tokens, err := parseIgnorePointer(s.Pointer); err == nil {
+			r.Spared = append(r.Spared, spare(r.Live, r.Want, [][]string{tokens}, s.By)...)
+		}
 	}
 	if e.presets != nil {
 		r.Spared = append(r.Spared, e.presets.sparePresets(r.Ref, r.Live, r.Want)...)
 		if by, ok := plan.autoscaled[workload{r.Ref.Group, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name}]; ok {
-			r.Spared = append(r.Spared, spare(r.Live, r.Want, []string{"/spec/replicas"}, "preset "+autoscaledReplicas+" ("+by+")")...)
+			r.Spared = append(r.Spared, spare(r.Live, r.Want, [][]string{{"spec", "replicas"}}, "preset "+autoscaledReplicas+" ("+by+")")...)
 		}
 	}
 	slices.SortStableFunc(r.Spared, func(a, b Spared) int { return strings.Compare(a.Pointer, b.Pointer) })
 }
 
-// spare takes the fields at pointers (JSON pointers, where a "*" step
-// matches every key or element; one that matches nothing is skipped) out of
-// live and want, which are the caller's own, and returns a Spared, by by,
+// spare takes the fields at paths (JSON pointers' reference tokens, where a
+// "*" matches every key or element; one that matches nothing is skipped) out
+// of live and want, which are the caller's own, and returns a Spared, by by,
 // for each field that the two held differently: the drift it would
 // otherwise have been.
-func spare(live, want *unstructured.Unstructured, pointers []string, by string) []Spared {
+func spare(live, want *unstructured.Unstructured, paths [][]string, by string) []Spared {
 	var out []Spared
-	for _, p := range pointers {
-		tokens, err := parseIgnorePointer(p)
-		if err != nil {
-			continue
-		}
+	for _, tokens := range paths {
 		inLive, inWant := map[string]any{}, map[string]any{}
 		matching(live.Object, tokens, "", inLive)
 		matching(want.Object, tokens, "", inWant)
@@ -82,7 +80,6 @@ func spare(live, want *unstructured.Unstructured, pointers []string, by string) 
 			ignoreSweep(obj.Object)
 		}
 	}
-	slices.SortFunc(out, func(a, b Spared) int { return strings.Compare(a.Pointer, b.Pointer) })
 	return out
 }
 
