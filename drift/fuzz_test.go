@@ -21,6 +21,7 @@ func FuzzParseIgnoreRules(f *testing.F) {
 		"ignore:\n  - paths: [\"/a/~2\"]\n---\nignore: []\n",
 		"a: &a [*a, *a]\nignore: *a\n",
 		"ignore:\n\t- kind: x\n",
+		"ignore: !!int |\n  000\n  000\n",
 	} {
 		f.Add(seed)
 	}

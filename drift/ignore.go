@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -372,13 +373,23 @@ func ignoreDescribe(n *yaml.Node) string {
 		case "!!null":
 			return "nothing"
 		case "!!int", "!!float":
-			return fmt.Sprintf("the number %s (quote it to make it a string)", n.Value)
+			return fmt.Sprintf("the number %s (quote it to make it a string)", ignoreShow(n.Value))
 		case "!!bool":
-			return fmt.Sprintf("the boolean %s (quote it to make it a string)", n.Value)
+			return fmt.Sprintf("the boolean %s (quote it to make it a string)", ignoreShow(n.Value))
 		}
-		return fmt.Sprintf("%s %s", n.ShortTag(), n.Value)
+		return fmt.Sprintf("%s %s", n.ShortTag(), ignoreShow(n.Value))
 	}
 	return "an alias"
+}
+
+// ignoreShow writes a scalar for an error message as it is, or quoted when
+// it spans lines or holds what a terminal would not show (a block scalar
+// tagged !!int), so that every line of the error still names the file.
+func ignoreShow(v string) string {
+	if strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(v)
+	}
+	return v
 }
 
 // ignoreOrList joins words as "a, b or c".
