@@ -22,6 +22,7 @@ func FuzzParseIgnoreRules(f *testing.F) {
 		"a: &a [*a, *a]\nignore: *a\n",
 		"ignore:\n\t- kind: x\n",
 		"ignore: !!int |\n  000\n  000\n",
+		"!%0A",
 	} {
 		f.Add(seed)
 	}

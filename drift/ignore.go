@@ -377,7 +377,7 @@ func ignoreDescribe(n *yaml.Node) string {
 		case "!!bool":
 			return fmt.Sprintf("the boolean %s (quote it to make it a string)", ignoreShow(n.Value))
 		}
-		return fmt.Sprintf("%s %s", n.ShortTag(), ignoreShow(n.Value))
+		return fmt.Sprintf("%s %s", ignoreShow(n.ShortTag()), ignoreShow(n.Value))
 	}
 	return "an alias"
 }
