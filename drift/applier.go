@@ -136,7 +136,25 @@ func clientSideDeletions(desired, live *unstructured.Unstructured) map[string]an
 	if err := json.Unmarshal([]byte(note), &applied); err != nil {
 		return nil
 	}
-	return mergeDeletions(deletions(applied, desired.Object), explicitNulls(desired.Object))
+	patch := mergeDeletions(deletions(applied, desired.Object), explicitNulls(desired.Object))
+	if hasStringData(desired) {
+		// The server folds stringData into data: a key the manifest now
+		// writes there is not deleted from data.
+		data, _ := patch["data"].(map[string]any)
+		plain, _ := desired.Object["stringData"].(map[string]any)
+		for k := range plain {
+			if v, ok := data[k]; ok && v == nil {
+				delete(data, k)
+			}
+		}
+		if data != nil && len(data) == 0 {
+			delete(patch, "data")
+		}
+		if len(patch) == 0 {
+			return nil
+		}
+	}
+	return patch
 }
 
 // updatedByHelm3 reports whether Helm 3 wrote live: Helm 3 creates and

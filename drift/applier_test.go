@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"k8s.io/apimachinery/pkg/api/equality"
 	"maps"
 	"reflect"
 	"slices"
@@ -82,6 +83,24 @@ func TestDropClientSideDeletions(t *testing.T) {
 	}
 	if data, _, _ := unstructured.NestedStringMap(want.Object, "data"); len(data) != 1 || data["k"] != "v" {
 		t.Errorf("data %v, want only k", data)
+	}
+}
+
+// A Secret whose manifest moved a key from data to stringData: the server
+// folds stringData into data, so the next apply deletes nothing.
+func TestClientSideDeletionsStringData(t *testing.T) {
+	const applied = `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"user":"YXBw","old":"eA=="}}`
+	live := asLive(t, `{apiVersion: v1, kind: Secret, metadata: {name: s,
+		annotations: {kubectl.kubernetes.io/last-applied-configuration: '`+applied+`'}}, data: {user: YXBw, old: eA==}}`)
+	desired := asLive(t, `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {user: app}}`)
+	got := clientSideDeletions(desired, live)
+	want := map[string]any{"data": map[string]any{"old": nil}}
+	if !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("deletions %v, want %v", got, want)
+	}
+	desired = asLive(t, `{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {user: app, old: x}}`)
+	if got := clientSideDeletions(desired, live); got != nil {
+		t.Errorf("deletions %v, want none", got)
 	}
 }
 
