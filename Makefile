@@ -51,7 +51,7 @@ BINDIR ?= $(PREFIX)/bin
 DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 RELEASE_URL ?= https://github.com/kubedrift/kubedrift/releases/download/$(VERSION)
 
-.PHONY: all build test fuzz demo tools lint clean install uninstall dist
+.PHONY: all build test fuzz demo tools lint clean install uninstall dist generate
 
 all: build
 
@@ -90,7 +90,12 @@ dist:
 test: tools
 	$(GO) vet ./...
 	KUBEBUILDER_ASSETS=$(CURDIR)/bin $(GO) test -race -count=1 ./...
+	cd tools && $(GO) test -count=1 ./defaultsgen
 	$(MAKE) --no-print-directory fuzz
+
+## generate: drift/defaults.json, the defaults the API server sets on built-in kinds, from the Kubernetes version tools/go.mod pins (tools/defaultsgen)
+generate:
+	cd tools && $(GO) run ./defaultsgen -o ../drift/defaults.json
 
 # Each fuzz target and its package; go test -fuzz takes one at a time.
 FUZZ_TARGETS := FuzzParse:./sources FuzzParseIgnoreRules:./drift FuzzUnifiedDiff:./drift

@@ -235,7 +235,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.Prune, "prune", false, "count unmanaged objects (by --selector or --release) as drift")
 	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "look for unmanaged objects (by --selector or --release) of the manifests' kinds in every namespace, not only in the manifests' namespaces")
 	f.StringVar(&o.Config, "config", "", "ignore rules file (default: .kubedrift.yaml in the first manifest's directory or above)")
-	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only) or auto (server, offline where the dry run is forbidden)")
+	f.StringVar(&o.Mode, "mode", string(drift.ModeAuto), "how objects are judged: server (apply dry run), offline (read only; the server's defaults of built-in kinds as of Kubernetes "+drift.DefaultsVersion()+" and of CRDs, but not what mutating webhooks change) or auto (server, offline where the dry run is forbidden)")
 	f.BoolVar(&o.Strict, "strict", false, "count foreign fields (set by someone else, not in the manifest) as drift")
 	f.BoolVar(&o.NoPresets, "no-presets", false, "judge the fields that controllers write on purpose (a webhook's CA bundle, autoscaled replicas: kubedrift ignore --presets lists them) like any other")
 	f.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight at once (lists of live objects, dry runs)")

@@ -2,8 +2,9 @@
 // server-side apply requests. It resolves kinds through discovery, so it works
 // with any kind the cluster serves, custom resources included.
 //
-// Client satisfies the interfaces the drift engine declares (drift.LiveReader
-// and drift.DryRunner); it knows nothing about drift itself.
+// Client satisfies the interfaces the drift engine declares (drift.LiveReader,
+// drift.PageLister, drift.Versioned and drift.DryRunner); it knows nothing
+// about drift itself.
 package cluster
 
 import (

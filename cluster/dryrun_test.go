@@ -68,3 +68,11 @@ func TestReconcileDryRunFirst(t *testing.T) {
 		t.Errorf("%d applies written, want 1", written)
 	}
 }
+
+// The interfaces of the drift engine that Client satisfies.
+var (
+	_ drift.LiveReader = (*cluster.Client)(nil)
+	_ drift.PageLister = (*cluster.Client)(nil)
+	_ drift.Versioned  = (*cluster.Client)(nil)
+	_ drift.DryRunner  = (*cluster.Client)(nil)
+)

@@ -160,6 +160,9 @@ type Result struct {
 	// applier is the field manager the object's dry run applied as: its
 	// manifest's server-side applier, or kubedrift.
 	applier string
+	// defaulted are the fields (JSON pointers) offline mode set in Want
+	// from the generated defaults of built-in kinds.
+	defaulted []string
 }
 
 // Diff returns a unified diff from Live to Want with three lines of context,

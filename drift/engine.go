@@ -692,7 +692,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 			r.Want = r.Live
 		}
 		if deletions != nil {
+			// The server defaults again what the apply deletes.
 			dropDeleted(r.Want.Object, deletions)
+			setDefaults(r.Want.GroupVersionKind(), r.Want.Object, r.Live.Object)
 		}
 		undoSideEffects(r.Live, r.Want)
 		if e.opts.Ignore != nil {
@@ -728,6 +730,9 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		r.Foreign = slices.DeleteFunc(r.Foreign, func(f ForeignField) bool {
 			return slices.ContainsFunc(r.Changes, func(c Change) bool { return c.Pointer == f.Pointer })
 		})
+		if note := defaultsSkewNote(r, run.version.get(e.live)); note != "" {
+			r.Note = joinNotes(r.Note, note)
+		}
 	}
 }
 
@@ -794,7 +799,7 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 		err  error
 	)
 	run.computing(func() bool {
-		want, err = e.offlineWant(withBookkeeping(obj, live), live, manager)
+		want, r.defaulted, err = e.offlineWant(withBookkeeping(obj, live), live, manager)
 		return true
 	})
 	if err != nil {
@@ -804,13 +809,17 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 		run.crds.defaults(ctx, e.live, run, want)
 	}
 	if refused := refusedBecause(want); len(refused) > 0 {
-		note := refusedNote + strings.Join(refused, "; ")
-		if r.Note != "" {
-			note = r.Note + "; " + note
-		}
-		r.Note = note
+		r.Note = joinNotes(r.Note, refusedNote+strings.Join(refused, "; "))
 	}
 	return want, nil
+}
+
+// joinNotes adds note to the notes a result has.
+func joinNotes(notes, note string) string {
+	if notes == "" {
+		return note
+	}
+	return notes + "; " + note
 }
 
 // refusedNote starts the note on an object whose apply the server refuses,
@@ -916,6 +925,9 @@ type checkRun struct {
 	// crds are the schemas of the custom kinds, read once for offline
 	// answers.
 	crds crdSchemas
+	// version is the cluster's, read once where offline mode's defaults
+	// make a drift.
+	version clusterVersion
 }
 
 func newCheckRun(e *Engine, spare bool) *checkRun {

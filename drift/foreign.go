@@ -233,7 +233,7 @@ func indexWithKeys(list []any, keys []keyValue) int {
 		for _, kv := range keys {
 			v, ok := m[kv.name]
 			if !ok {
-				v, ok = knownDefaults[kv.name]
+				v, ok = keyDefaults[kv.name]
 			}
 			if !ok || keyText(v) != kv.text {
 				match = false
@@ -246,6 +246,11 @@ func indexWithKeys(list []any, keys []keyValue) int {
 	}
 	return -1
 }
+
+// keyDefaults are the defaults of fields that key list items: a port's
+// protocol, TCP wherever a port is keyed by it (TestKeyDefaults checks
+// this against the generated defaults).
+var keyDefaults = map[string]any{"protocol": "TCP"}
 
 // valueAt returns the value at segs in obj, with the JSON pointer tokens
 // that reach it.

@@ -9,7 +9,6 @@ import (
 	"math"
 	"reflect"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -39,7 +38,9 @@ import (
 // offlineWant returns live after the manifest obj is applied to it by
 // manager, as the server would store it: live itself when the apply changes
 // nothing of it, else an object that shares nothing with live.
-func (e *Engine) offlineWant(obj, live *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
+//
+// It returns too the fields it set from the defaults of built-in kinds.
+func (e *Engine) offlineWant(obj, live *unstructured.Unstructured, manager string) (*unstructured.Unstructured, []string, error) {
 	applied := obj
 	if hasStringData(obj) || hasWholeFloat(obj.Object) {
 		applied = obj.DeepCopy()
@@ -48,17 +49,21 @@ func (e *Engine) offlineWant(obj, live *unstructured.Unstructured, manager strin
 	}
 	want, asIs, err := e.merge(applied, live, manager)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if asIs {
 		// As the server stored it: nothing to convert or settle.
-		return live, nil
+		return live, nil, nil
 	}
+	// Defaults first, as the server sets them on what it decoded: canonical
+	// writes the zero values of fields that are never left out, which a
+	// default would not then replace.
+	defaulted := setDefaults(want.GroupVersionKind(), want.Object, live.Object)
 	if err := canonical(want); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	settle(want.Object, live.Object)
-	return want, nil
+	return want, defaulted, nil
 }
 
 // merge applies obj to live as manager, forced, with the API server's own
@@ -397,28 +402,11 @@ func canonical(obj *unstructured.Unstructured) error {
 	return nil
 }
 
-// knownDefaults are values the API server fills in when a manifest leaves a
-// field out, by the field's name, for the places the merge cannot carry the
-// live value over: the elements of atomic lists (a NetworkPolicy's ports, a
-// StatefulSet's volumeClaimTemplates, a RoleBinding's subjects). A field is
-// only listed where its default is the same wherever the name occurs, so
-// that an absent field and the live default mean the same.
-var knownDefaults = map[string]any{
-	"protocol":   "TCP",
-	"volumeMode": "Filesystem",
-	"apiVersion": "v1",
-	"kind":       "PersistentVolumeClaim",
-	"phase":      "Pending",
-	"apiGroup":   "rbac.authorization.k8s.io",
-}
-
 // settle takes from want the differences from live that mean nothing, at
 // every depth, and returns want:
 //   - an empty value (null, {}, []) on one side where the other has none:
 //     the server drops empty fields of built-in kinds, and a manifest may
-//     write them;
-//   - a field want lacks whose live value is the one the server defaults it
-//     to (knownDefaults).
+//     write them.
 //
 // Lists are followed element by element where both sides have as many.
 func settle(want, live any) any {
@@ -435,7 +423,7 @@ func settle(want, live any) any {
 			}
 		}
 		for k, lv := range l {
-			if _, inWant := w[k]; !inWant && (isEmpty(lv) || equality.Semantic.DeepEqual(knownDefaults[k], lv)) {
+			if _, inWant := w[k]; !inWant && isEmpty(lv) {
 				w[k] = lv
 			}
 		}

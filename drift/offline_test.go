@@ -36,18 +36,6 @@ func TestSettle(t *testing.T) {
 			with: `{metadata: {creationTimestamp: null}, spec: {}}`,
 		},
 		{
-			name: "a known default fills in a field want lacks",
-			want: `{spec: {ingress: [{ports: [{port: 8080}]}]}}`,
-			live: `{spec: {ingress: [{ports: [{port: 8080, protocol: TCP}]}]}}`,
-			with: `{spec: {ingress: [{ports: [{port: 8080, protocol: TCP}]}]}}`,
-		},
-		{
-			name: "a value other than the default stays a difference",
-			want: `{spec: {ingress: [{ports: [{port: 8080}]}]}}`,
-			live: `{spec: {ingress: [{ports: [{port: 8080, protocol: UDP}]}]}}`,
-			with: `{spec: {ingress: [{ports: [{port: 8080}]}]}}`,
-		},
-		{
 			name: "a value want sets stays, even where live is empty",
 			want: `{data: {a: "1"}}`,
 			live: `{data: {}}`,
