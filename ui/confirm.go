@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -150,14 +151,27 @@ func (l *list) remove(ref drift.Ref) {
 	if !ok {
 		return
 	}
-	l.results = append(l.results[:i], l.results[i+1:]...)
+	l.results = slices.Delete(l.results, i, i+1)
 	delete(l.byRef, ref)
 	for r, j := range l.byRef {
 		if j > i {
 			l.byRef[r] = j - 1
 		}
 	}
-	l.cursor = min(l.cursor, max(len(l.rows)-2, 0))
+	// rows index results too: the removed object's row goes, those after
+	// it shift. The cursor stays on its object, or, on the removed one's
+	// row, moves to the object that takes its place.
+	at := slices.Index(l.rows, i)
+	l.rows = slices.DeleteFunc(l.rows, func(j int) bool { return j == i })
+	for k, j := range l.rows {
+		if j > i {
+			l.rows[k] = j - 1
+		}
+	}
+	if at >= 0 && at < l.cursor {
+		l.cursor--
+	}
+	l.cursor = min(l.cursor, max(len(l.rows)-1, 0))
 	l.refilter()
 }
 
