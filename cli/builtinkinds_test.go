@@ -362,12 +362,13 @@ var notApplied = map[string]string{
 }
 
 // TestBuiltinKindsOffline applies an object of every built-in kind whose
-// defaults offline mode knows, with kubectl client-side and server-side,
-// and asks offline mode and the server's dry run for a verdict: untouched;
-// then after the same objects are applied with every default written out
-// and judged against the manifest without them (the apply drops the fields
-// and the server defaults them again); then after a change by hand inside
-// an atomic list. Both modes must agree, and be right.
+// defaults offline mode knows, with kubectl client-side and server-side and
+// as a chart with the real Helm 4 and Helm 3, and asks offline mode and the
+// server's dry run for a verdict: untouched; then, for kubectl, after the
+// same objects are applied with every default written out and judged
+// against the manifest without them (the apply drops the fields and the
+// server defaults them again); then after a change by hand inside an
+// atomic list. Both modes must agree, and be right.
 func TestBuiltinKindsOffline(t *testing.T) {
 	data, err := os.ReadFile("../drift/defaults.json")
 	if err != nil {
@@ -387,7 +388,7 @@ func TestBuiltinKindsOffline(t *testing.T) {
 	}
 	kinds := slices.Sorted(maps.Keys(builtinKinds))
 
-	for _, how := range []string{"kubectl apply", "kubectl apply --server-side"} {
+	for _, how := range []string{"kubectl apply", "kubectl apply --server-side", "helm 4", "helm 3"} {
 		t.Run(how, func(t *testing.T) {
 			ns := namespace(t)
 			var docs []string
@@ -399,17 +400,37 @@ func TestBuiltinKindsOffline(t *testing.T) {
 			if err := os.WriteFile(bare, []byte(strings.Join(docs, "\n---\n")+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			apply := append(strings.Fields(how)[1:], "-f")
-			kubectl(t, append(apply, bare)...)
 			t.Cleanup(func() {
 				_, _ = cluster.Kubectl(context.Background(), testcluster.AdminUser, "delete", "-f", bare, "--wait=false")
 			})
+			source := []string{"-f", bare}
+			helm, byHelm := map[string]testcluster.Helm{"helm 4": testcluster.Helm4, "helm 3": testcluster.Helm3}[how]
+			if byHelm {
+				// The same objects as a chart of their own, judged as the
+				// release Helm installed.
+				chart := filepath.Join(dir, "kinds")
+				if err := os.MkdirAll(filepath.Join(chart, "templates"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				for name, content := range map[string]string{
+					"Chart.yaml":         "apiVersion: v2\nname: kinds\nversion: 0.1.0\n",
+					"templates/all.yaml": strings.Join(docs, "\n---\n") + "\n",
+				} {
+					if err := os.WriteFile(filepath.Join(chart, name), []byte(content), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				helmCLI(t, helm, "install", "kinds", chart, "-n", ns)
+				source = []string{"--release", "kinds"}
+			} else {
+				kubectl(t, append(strings.Fields(how)[1:], "-f", bare)...)
+			}
 
 			agree := func(stage string, want map[string]string) {
 				t.Helper()
 				judged := map[string]map[string]string{}
 				for _, mode := range []string{"server", "offline"} {
-					got, _, r := verdicts(t, ns, "-f", bare, "--mode", mode)
+					got, _, r := verdicts(t, ns, append(source, "--mode", mode)...)
 					judged[mode] = got
 					for id, v := range got {
 						w := "InSync"
@@ -430,13 +451,15 @@ func TestBuiltinKindsOffline(t *testing.T) {
 			}
 			agree("untouched", nil)
 
-			// Every default written out, as the server returned it.
-			full := filepath.Join(dir, "full.yaml")
-			if err := os.WriteFile(full, []byte(writtenOut(t, kubectl(t, "get", "-f", bare, "-o", "json"))), 0o644); err != nil {
-				t.Fatal(err)
+			if !byHelm {
+				// Every default written out, as the server returned it.
+				full := filepath.Join(dir, "full.yaml")
+				if err := os.WriteFile(full, []byte(writtenOut(t, kubectl(t, "get", "-f", bare, "-o", "json"))), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				kubectl(t, append(strings.Fields(how)[1:], "-f", full)...)
+				agree("applied with its defaults written out", nil)
 			}
-			kubectl(t, append(apply, full)...)
-			agree("applied with its defaults written out", nil)
 
 			// A change by hand in an atomic list: the next apply puts the
 			// default back.

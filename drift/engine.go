@@ -335,6 +335,18 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 	members := map[group]map[string]int{} // desired objects by name
 	namespaces := map[schema.GroupVersionKind][]group{}
 	var kinds []schema.GroupVersionKind
+	// declared are the desired objects in any version of their kind: an
+	// object of a kind desired in two versions (an autoscaling/v1 and an
+	// autoscaling/v2 HorizontalPodAutoscaler) is listed in both.
+	type declaredKey struct{ group, kind, namespace, name string }
+	declared := map[declaredKey]bool{}
+	for _, obj := range objects {
+		if obj == nil {
+			continue // not resolved: judged already
+		}
+		gvk := obj.GroupVersionKind()
+		declared[declaredKey{gvk.Group, gvk.Kind, obj.GetNamespace(), obj.GetName()}] = true
+	}
 	for _, i := range todo {
 		g := group{objects[i].GroupVersionKind(), objects[i].GetNamespace()}
 		if _, ok := members[g]; !ok {
@@ -419,7 +431,11 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 				continue
 			}
 			k := key{l.gvk, live.GetNamespace(), live.GetName()}
-			if (desiredHere || l.everywhere) && e.opts.Owned != nil && !reported[k] && e.opts.Owned(live) {
+			if (desiredHere || l.everywhere) && e.opts.Owned != nil && !reported[k] && e.opts.Owned(live) &&
+				!declared[declaredKey{l.gvk.Group, l.gvk.Kind, live.GetNamespace(), live.GetName()}] &&
+				metav1.GetControllerOfNoCopy(live) == nil {
+				// An object a controller owns (a Deployment's ReplicaSet,
+				// which has its annotations) is the controller's.
 				reported[k] = true
 				unmanaged = append(unmanaged, e.unmanaged(l.gvk, live))
 			}

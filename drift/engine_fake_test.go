@@ -1090,3 +1090,25 @@ func TestEngineKindsFromDesiredCRDs(t *testing.T) {
 		}
 	}
 }
+
+// An object that looks like the desired state's but that a controller owns
+// (a Deployment's ReplicaSet, which carries its annotations) is not
+// unmanaged.
+func TestEngineUnmanagedSkipsControlledObjects(t *testing.T) {
+	cm := func(name, extra string) string {
+		return fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: %s, namespace: shop, labels: {app: shop}%s}}`, name, extra)
+	}
+	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, cm("a", "")), asLive(t, cm("left", "")),
+		asLive(t, cm("made", `, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: "1", controller: true}]`)))
+	owned := func(live *unstructured.Unstructured) bool { return live.GetLabels()["app"] == "shop" }
+	rep := NewEngine(f, f, Options{Owned: owned}).Check(t.Context(), []Desired{desired(t, "1", cm("a", ""))})
+	var unmanaged []string
+	for _, r := range rep.Results {
+		if r.Status == Unmanaged {
+			unmanaged = append(unmanaged, r.Ref.Name)
+		}
+	}
+	if !slices.Equal(unmanaged, []string{"left"}) {
+		t.Errorf("unmanaged %v, want only left", unmanaged)
+	}
+}
