@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 )
 
 // defaultLogFile is where writes are logged unless --log-file says
@@ -80,8 +81,8 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 		return ExitError, err
 	}
 	defer closer.Close()
-	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: o.ReadOnly, Log: log}
-	outcomes := rec.ReconcileAll(ctx, desired, rep, cluster.ReconcileOptions{Force: o.ForceConflicts, Recreate: o.Recreate})
+	rec := &reconcile.Reconciler{Client: client, Engine: engine, ReadOnly: o.ReadOnly, Log: log}
+	outcomes := rec.ReconcileAll(ctx, desired, rep, reconcile.ReconcileOptions{Force: o.ForceConflicts, Recreate: o.Recreate})
 	if o.Prune {
 		for _, r := range rep.Results {
 			if r.Status == drift.Unmanaged {
@@ -116,10 +117,10 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 
 // describeOutcome says in one line what a reconcile did, and reports
 // whether the object is in sync (or gone, for a delete) afterwards.
-func describeOutcome(oc cluster.Outcome) (string, bool) {
-	verb := map[cluster.Action]string{
-		cluster.ActionCreate: "created", cluster.ActionApply: "applied",
-		cluster.ActionRecreate: "recreated", cluster.ActionDelete: "deleted",
+func describeOutcome(oc reconcile.Outcome) (string, bool) {
+	verb := map[reconcile.Action]string{
+		reconcile.ActionCreate: "created", reconcile.ActionApply: "applied",
+		reconcile.ActionRecreate: "recreated", reconcile.ActionDelete: "deleted",
 	}[oc.Action]
 	switch {
 	case len(oc.Conflicts) > 0:
@@ -129,7 +130,7 @@ func describeOutcome(oc cluster.Outcome) (string, bool) {
 		return fmt.Sprintf("immutable  %s: the manifest changes a field that cannot change in place; --recreate deletes the object and creates it again", oc.Ref), false
 	case oc.Err != nil:
 		return fmt.Sprintf("failed     %s: %v", oc.Ref, oc.Err), false
-	case oc.Action == cluster.ActionDelete:
+	case oc.Action == reconcile.ActionDelete:
 		return fmt.Sprintf("%-10s %s", verb, oc.Ref), true
 	case oc.Verdict == nil:
 		return fmt.Sprintf("%-10s %s (as %s), but it could not be judged again", verb, oc.Ref, oc.Manager), false

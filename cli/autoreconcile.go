@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/util/workqueue"
 
-	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 )
 
 // autoReconciler is the controller of kubedrift watch --auto-reconcile. The
@@ -27,7 +27,7 @@ import (
 type autoReconciler struct {
 	s        *session
 	selector labels.Selector
-	opts     cluster.ReconcileOptions
+	opts     reconcile.ReconcileOptions
 	queue    workqueue.TypedRateLimitingInterface[drift.Ref]
 	events   *eventLog
 	metrics  *watchMetrics
@@ -52,7 +52,7 @@ func newAutoReconciler(s *session, selector labels.Selector, force bool, events 
 	return &autoReconciler{
 		s:        s,
 		selector: selector,
-		opts:     cluster.ReconcileOptions{Force: force, DryRunFirst: true},
+		opts:     reconcile.ReconcileOptions{Force: force, DryRunFirst: true},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[drift.Ref]{
 			Name: "kubedrift-auto-reconcile",
 		}),
@@ -154,7 +154,7 @@ func (a *autoReconciler) reconcile(ctx context.Context, ref drift.Ref) reconcile
 
 // describeAutoOutcome words an outcome as --apply's describeOutcome does,
 // except where the advice differs: watch never recreates an object.
-func describeAutoOutcome(oc cluster.Outcome) (string, bool) {
+func describeAutoOutcome(oc reconcile.Outcome) (string, bool) {
 	if oc.Immutable {
 		return fmt.Sprintf("%-*s %s: the manifest changes a field that cannot change in place; watch never deletes an object to create it again (kubedrift --apply --recreate does)", statusWidth, "immutable", oc.Ref), false
 	}

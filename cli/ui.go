@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 	"github.com/kubedrift/kubedrift/sources"
 	"github.com/kubedrift/kubedrift/themes"
 	"github.com/kubedrift/kubedrift/ui"
@@ -223,7 +224,7 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 
 // Reconcile puts one object back, as --apply would.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	oc, ok := s.reconcile(ctx, ref, cluster.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate})
+	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate})
 	if !ok {
 		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
 	}
@@ -232,12 +233,12 @@ func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.Reconcil
 
 // reconcile puts one object of the last check back; false when the last
 // check did not judge it.
-func (s *session) reconcile(ctx context.Context, ref drift.Ref, opts cluster.ReconcileOptions) (cluster.Outcome, bool) {
+func (s *session) reconcile(ctx context.Context, ref drift.Ref, opts reconcile.ReconcileOptions) (reconcile.Outcome, bool) {
 	client, engine, d, ok := s.lookup(ref)
 	if !ok {
-		return cluster.Outcome{}, false
+		return reconcile.Outcome{}, false
 	}
-	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
+	rec := &reconcile.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
 	return rec.Reconcile(ctx, d, opts), true
 }
 
@@ -247,7 +248,7 @@ func (s *session) Delete(ctx context.Context, ref drift.Ref) ui.Outcome {
 	if engine == nil {
 		return ui.Outcome{Err: fmt.Errorf("%s was never judged: r reloads", ref)}
 	}
-	rec := &cluster.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
+	rec := &reconcile.Reconciler{Client: client, Engine: engine, ReadOnly: s.o.ReadOnly, Log: s.log}
 	return outcome(rec.Delete(ctx, ref))
 }
 
@@ -271,7 +272,7 @@ func (s *session) AddIgnoreRule(ref drift.Ref, pointer string) error {
 	return drift.AddIgnoreRule(file, ref, pointer)
 }
 
-func outcome(o cluster.Outcome) ui.Outcome {
+func outcome(o reconcile.Outcome) ui.Outcome {
 	return ui.Outcome{Action: string(o.Action), Manager: o.Manager, Verdict: o.Verdict, Conflicts: o.Conflicts, Immutable: o.Immutable, Err: o.Err}
 }
 

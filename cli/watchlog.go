@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 	"github.com/kubedrift/kubedrift/report"
 )
 
@@ -133,7 +133,7 @@ const (
 // describeOutcome words it ("applied    Deployment.apps shop/web (as
 // kubectl), now in sync"); oc, when the write was tried, adds the action
 // and the field manager to the JSON.
-func (l *eventLog) reconciled(ref drift.Ref, result reconcileResult, oc *cluster.Outcome, line string) {
+func (l *eventLog) reconciled(ref drift.Ref, result reconcileResult, oc *reconcile.Outcome, line string) {
 	now := l.now()
 	if !l.json {
 		l.writeText(now, "", line)

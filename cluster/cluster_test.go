@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,5 +250,54 @@ func TestList(t *testing.T) {
 	}
 	if _, err := reader.List(context.Background(), configMapGVK, "listed"); err != nil {
 		t.Errorf("the read-only user cannot list: %v", err)
+	}
+}
+
+func realNamespace(t *testing.T, name string) string {
+	t.Helper()
+	kubectl(t, "", "create", "namespace", name)
+	t.Cleanup(func() {
+		_, _ = tc.Kubectl(context.Background(), testcluster.AdminUser, "delete", "namespace", name, "--wait=false")
+	})
+	return name
+}
+
+func get(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstructured.Unstructured {
+	t.Helper()
+	live, err := newClient(t).Get(t.Context(), gvk, ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
+var deploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+
+const webDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: NAMESPACE}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27.3"}]
+`
+
+// An apply that carries the resourceVersion it was planned from is refused
+// once the object has changed, which is what keeps a reconcile from
+// overwriting a change it did not see.
+func TestApplyRefusesAStaleVersion(t *testing.T) {
+	ns := realNamespace(t, "apply-stale")
+	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: NAMESPACE}\ndata: {a: \"1\"}\n"
+	kubectl(t, strings.ReplaceAll(cm, "NAMESPACE", ns), "apply", "--server-side")
+	planned := get(t, configMapGVK, ns, "settings").GetResourceVersion()
+	kubectl(t, "", "label", "configmap/settings", "-n", ns, "changed=yes")
+
+	obj := object(t, strings.ReplaceAll(cm, "NAMESPACE", ns))
+	obj.SetResourceVersion(planned)
+	_, err := newClient(t).Apply(t.Context(), obj, "kubectl", false)
+	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "the object has been modified") {
+		t.Fatalf("apply from a stale version: %v, want a Conflict for the version", err)
 	}
 }

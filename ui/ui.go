@@ -47,7 +47,7 @@ type ReconcileOptions struct {
 	Force, Recreate bool
 }
 
-// Outcome is what a reconcile did (see cluster.Outcome).
+// Outcome is what a reconcile did (see reconcile.Outcome).
 type Outcome struct {
 	// Action is what was done: create, apply, recreate or delete. Manager
 	// is the field manager it was done as.

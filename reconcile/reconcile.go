@@ -1,4 +1,8 @@
-package cluster
+// Package reconcile is kubedrift's controller: it puts objects back as their
+// manifests say, one at a time or a desired state in the order creation
+// needs, by server-side apply through a cluster.Client, judged before and
+// after by the drift engine.
+package reconcile
 
 import (
 	"context"
@@ -14,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
 )
 
@@ -78,7 +83,7 @@ type Outcome struct {
 // server-side apply. It writes only what it is asked for, and sends no
 // write at all when ReadOnly.
 type Reconciler struct {
-	Client *Client
+	Client *cluster.Client
 	// Engine judges the object again after the write, and plans the apply
 	// as it planned the comparison's dry run.
 	Engine *drift.Engine

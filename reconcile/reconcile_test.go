@@ -1,4 +1,4 @@
-package cluster_test
+package reconcile_test
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
@@ -17,6 +16,7 @@ import (
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
+	"github.com/kubedrift/kubedrift/reconcile"
 )
 
 type origin string
@@ -25,7 +25,7 @@ func (o origin) String() string { return string(o) }
 
 // reconciler returns a reconciler as user cfg, logging to log, and the
 // desired state of manifests, each its own origin.
-func reconciler(t *testing.T, cfg *rest.Config, ns string, log *bytes.Buffer, manifests ...string) (*cluster.Reconciler, []drift.Desired) {
+func reconciler(t *testing.T, cfg *rest.Config, ns string, log *bytes.Buffer, manifests ...string) (*reconcile.Reconciler, []drift.Desired) {
 	t.Helper()
 	c, err := cluster.New(cfg)
 	if err != nil {
@@ -38,7 +38,7 @@ func reconciler(t *testing.T, cfg *rest.Config, ns string, log *bytes.Buffer, ma
 			Origin: origin("manifest " + string(rune('a'+i))),
 		})
 	}
-	return &cluster.Reconciler{
+	return &reconcile.Reconciler{
 		Client: c,
 		Engine: drift.NewEngine(c, c, drift.Options{DefaultNamespace: ns}),
 		Log:    slog.New(slog.NewTextHandler(log, nil)),
@@ -91,7 +91,7 @@ func TestReconcileConflictThenForce(t *testing.T) {
 		t.Fatalf("before: %v, want drifted", rep.Results[0].Status)
 	}
 
-	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{})
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{})
 	if out.Err == nil || len(out.Conflicts) != 1 || !strings.Contains(out.Conflicts[0], `spec.template.spec.containers[name="web"].image (owned by "kubectl-set"`) {
 		t.Fatalf("without force: err %v, conflicts %q; want a conflict over the image with kubectl-set", out.Err, out.Conflicts)
 	}
@@ -99,8 +99,8 @@ func TestReconcileConflictThenForce(t *testing.T) {
 		t.Fatalf("a refused reconcile changed the image to %v", image)
 	}
 
-	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
-	if out.Err != nil || out.Action != cluster.ActionApply || out.Manager != "kubectl" {
+	out = r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{Force: true})
+	if out.Err != nil || out.Action != reconcile.ActionApply || out.Manager != "kubectl" {
 		t.Fatalf("forced: %+v; want an apply as kubectl, the manifest's applier", out)
 	}
 	if out.Verdict == nil || out.Verdict.Status != drift.InSync {
@@ -123,7 +123,7 @@ func TestReconcileClientSideDeletion(t *testing.T) {
 
 	var log bytes.Buffer
 	r, desired := reconciler(t, tc.Admin, ns, &log, cm)
-	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{})
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{})
 	if out.Err != nil || out.Verdict == nil || out.Verdict.Status != drift.InSync {
 		t.Fatalf("%+v (verdict %+v), want in sync", out, out.Verdict)
 	}
@@ -142,7 +142,7 @@ func TestReconcileImmutable(t *testing.T) {
 	var log bytes.Buffer
 	changed := strings.ReplaceAll(webDeployment, "app: web", "app: web-v2")
 	r, desired := reconciler(t, tc.Admin, ns, &log, changed)
-	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{Force: true})
 	if !out.Immutable || out.Err == nil || !strings.Contains(out.Err.Error(), "deleted and created again") {
 		t.Fatalf("%+v; want the immutable selector reported", out)
 	}
@@ -150,8 +150,8 @@ func TestReconcileImmutable(t *testing.T) {
 		t.Fatal("the object was replaced without consent")
 	}
 
-	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true, Recreate: true})
-	if out.Err != nil || out.Action != cluster.ActionRecreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+	out = r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{Force: true, Recreate: true})
+	if out.Err != nil || out.Action != reconcile.ActionRecreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
 		t.Fatalf("%+v (verdict %+v); want recreated and in sync", out, out.Verdict)
 	}
 	if uid := get(t, deploymentGVK, ns, "web").GetUID(); uid == before {
@@ -198,11 +198,11 @@ spec:
 		t.Fatalf("%d missing before, want 4: %+v", n, rep.Results)
 	}
 
-	outcomes := r.ReconcileAll(t.Context(), desired, rep, cluster.ReconcileOptions{})
+	outcomes := r.ReconcileAll(t.Context(), desired, rep, reconcile.ReconcileOptions{})
 	var order []string
 	for _, out := range outcomes {
 		order = append(order, out.Ref.Kind)
-		if out.Err != nil || out.Action != cluster.ActionCreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		if out.Err != nil || out.Action != reconcile.ActionCreate || out.Verdict == nil || out.Verdict.Status != drift.InSync {
 			t.Errorf("%v: %+v (verdict %+v), want created and in sync", out.Ref, out, out.Verdict)
 		}
 	}
@@ -223,7 +223,7 @@ func TestReconcileForbiddenAndReadOnly(t *testing.T) {
 
 	var log bytes.Buffer
 	r, desired := reconciler(t, tc.ReadOnly, ns, &log, webDeployment)
-	out := r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{Force: true})
 	if out.Err == nil || !strings.Contains(out.Err.Error(), `cannot patch resource "deployments"`) {
 		t.Fatalf("%+v; want the forbidden patch named", out)
 	}
@@ -233,11 +233,11 @@ func TestReconcileForbiddenAndReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out = r.Reconcile(t.Context(), desired[0], cluster.ReconcileOptions{Force: true})
-	if !errors.Is(out.Err, cluster.ErrReadOnly) {
+	out = r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{Force: true})
+	if !errors.Is(out.Err, reconcile.ErrReadOnly) {
 		t.Fatalf("read-only: %+v, want ErrReadOnly", out)
 	}
-	if out := r.Delete(t.Context(), out.Ref); !errors.Is(out.Err, cluster.ErrReadOnly) {
+	if out := r.Delete(t.Context(), out.Ref); !errors.Is(out.Err, reconcile.ErrReadOnly) {
 		t.Fatalf("read-only delete: %+v, want ErrReadOnly", out)
 	}
 	events, err := tc.AuditEvents()
@@ -253,20 +253,61 @@ func TestReconcileForbiddenAndReadOnly(t *testing.T) {
 	}
 }
 
-// An apply that carries the resourceVersion it was planned from is refused
-// once the object has changed, which is what keeps a reconcile from
-// overwriting a change it did not see.
-func TestApplyRefusesAStaleVersion(t *testing.T) {
-	ns := realNamespace(t, "apply-stale")
-	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: NAMESPACE}\ndata: {a: \"1\"}\n"
-	kubectl(t, strings.ReplaceAll(cm, "NAMESPACE", ns), "apply", "--server-side")
-	planned := get(t, configMapGVK, ns, "settings").GetResourceVersion()
-	kubectl(t, "", "label", "configmap/settings", "-n", ns, "changed=yes")
+// TestReconcileDryRunFirst: with DryRunFirst, an apply the server refuses
+// is refused at its dry run and never sent for real, and one it accepts is
+// sent as a dry run, then for real.
+func TestReconcileDryRunFirst(t *testing.T) {
+	ns := realNamespace(t, "reconcile-dry-run-first")
+	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
+	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.Admin, ns, &log, webDeployment)
+	before, err := tc.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	obj := object(t, strings.ReplaceAll(cm, "NAMESPACE", ns))
-	obj.SetResourceVersion(planned)
-	_, err := newClient(t).Apply(t.Context(), obj, "kubectl", false)
-	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "the object has been modified") {
-		t.Fatalf("apply from a stale version: %v, want a Conflict for the version", err)
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{DryRunFirst: true})
+	if len(out.Conflicts) != 1 || out.Err == nil || !strings.HasPrefix(out.Err.Error(), "dry run: ") {
+		t.Fatalf("%+v; want the conflict over the image, found by the dry run", out)
+	}
+	out = r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{DryRunFirst: true, Force: true})
+	if out.Err != nil || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("%+v (verdict %+v); want applied, in sync", out, out.Verdict)
+	}
+
+	// The applies as the audit log has them, in order: the refused dry
+	// run, then for the forced reconcile a dry run before each apply (an
+	// apply refused because the Deployment controller wrote the object
+	// meanwhile is read and tried again), and the dry run that judged the
+	// object afterwards.
+	events, err := tc.AuditEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var applies []testcluster.AuditEvent
+	for _, e := range events[len(before):] {
+		if e.User.Username == testcluster.AdminUser && e.ObjectRef.Namespace == ns && e.Verb == "patch" {
+			applies = append(applies, e)
+		}
+	}
+	forced := func(e testcluster.AuditEvent) bool { return strings.Contains(e.RequestURI, "force=true") }
+	if len(applies) == 0 || !applies[0].DryRun() || forced(applies[0]) || applies[0].ResponseStatus.Code != 409 {
+		t.Fatalf("the first apply sent: %+v; want the dry run refused for the conflict", applies)
+	}
+	written := 0
+	for i, e := range applies {
+		if e.DryRun() {
+			continue
+		}
+		if prev := applies[i-1]; !forced(e) || !prev.DryRun() || !forced(prev) {
+			t.Errorf("apply %s came after %s %s; want a forced dry run before each forced apply", e.RequestURI, prev.Verb, prev.RequestURI)
+		}
+		if e.ResponseStatus.Code == 200 {
+			written++
+		}
+	}
+	if written != 1 {
+		t.Errorf("%d applies written, want 1", written)
 	}
 }
