@@ -57,7 +57,7 @@ const (
 // version they come from.
 type builtinDefaults struct {
 	kubernetes string
-	kinds      map[schema.GroupVersionKind][]defaultRule
+	kinds      map[schema.GroupVersionKind]*defaultsNode
 }
 
 var loadDefaults = sync.OnceValue(func() *builtinDefaults {
@@ -88,7 +88,7 @@ func parseDefaults(data []byte) (*builtinDefaults, error) {
 	if err := json.Unmarshal(data, &file); err != nil {
 		return nil, err
 	}
-	d := &builtinDefaults{kubernetes: file.Kubernetes, kinds: map[schema.GroupVersionKind][]defaultRule{}}
+	d := &builtinDefaults{kubernetes: file.Kubernetes, kinds: map[schema.GroupVersionKind]*defaultsNode{}}
 	for name, rules := range file.Kinds {
 		i := strings.LastIndex(name, "/")
 		if i < 0 {
@@ -99,6 +99,7 @@ func parseDefaults(data []byte) (*builtinDefaults, error) {
 			return nil, fmt.Errorf("kind %q: %w", name, err)
 		}
 		gvk := gv.WithKind(name[i+1:])
+		var list []*defaultRule
 		for _, r := range rules {
 			rule := defaultRule{path: r.Path, from: r.From, by: r.By, create: r.Create, has: len(r.Value) > 0}
 			if len(r.Path) == 0 {
@@ -117,14 +118,19 @@ func parseDefaults(data []byte) (*builtinDefaults, error) {
 					}
 				}
 			}
-			d.kinds[gvk] = append(d.kinds[gvk], rule)
+			list = append(list, &rule)
 		}
 		// The defaults that depend on another field come after those that
-		// do not, as that field may be one of them (a Deployment's
-		// rollingUpdate by its strategy's type, itself defaulted).
-		slices.SortStableFunc(d.kinds[gvk], func(a, b defaultRule) int {
+		// do not, as that field may be one of them (a Service's session
+		// affinity, itself defaulted).
+		slices.SortStableFunc(list, func(a, b *defaultRule) int {
 			return cmp.Compare(min(len(a.from), 1), min(len(b.from), 1))
 		})
+		tree := &defaultsNode{}
+		for _, r := range list {
+			tree.add(r, 0)
+		}
+		d.kinds[gvk] = tree
 	}
 	return d, nil
 }
@@ -162,6 +168,40 @@ func numbers(v any) any {
 	return v
 }
 
+// defaultsNode holds a kind's defaults below one path of its objects: the
+// rules for the fields of the map there (those that depend on no other
+// field first), and the nodes below, by field name, "*" for each item of a
+// list or value of a map. A walk of an object down the tree visits each
+// map once, however many defaults it has.
+type defaultsNode struct {
+	rules    []*defaultRule
+	children map[string]*defaultsNode
+	order    []string // children's names, sorted
+	// create: a rule below creates its missing parents.
+	create bool
+}
+
+// add puts r, which sets the field at r.path[depth:] below n, in the tree.
+func (n *defaultsNode) add(r *defaultRule, depth int) {
+	n.create = n.create || r.create
+	if depth == len(r.path)-1 {
+		n.rules = append(n.rules, r)
+		return
+	}
+	seg := r.path[depth]
+	child, ok := n.children[seg]
+	if !ok {
+		if n.children == nil {
+			n.children = map[string]*defaultsNode{}
+		}
+		child = &defaultsNode{}
+		n.children[seg] = child
+		n.order = append(n.order, seg)
+		slices.Sort(n.order)
+	}
+	child.add(r, depth+1)
+}
+
 // setDefaults sets in want, a built-in object of kind gvk after the apply's
 // merge, what the API server's defaulting would set, and returns the
 // fields it set (JSON pointers). It sets nothing inside a map that is as
@@ -169,100 +209,95 @@ func numbers(v any) any {
 // lacks there is one the server does not set (another version's, or one
 // whose condition does not hold), and the merge left that map alone.
 func setDefaults(gvk schema.GroupVersionKind, want, live map[string]any) []string {
-	rules := loadDefaults().kinds[gvk]
-	if len(rules) == 0 {
+	tree := loadDefaults().kinds[gvk]
+	if tree == nil {
 		return nil
 	}
-	d := defaulter{live: live}
-	for i := range rules {
-		d.rule = &rules[i]
-		d.walk(want, live, 0, nil, "")
-	}
+	var d defaulter
+	d.visit(tree, want, live, nil, "")
 	return d.set
 }
 
-// defaulter applies one rule at a time.
+// defaulter walks an object down a kind's defaults.
 type defaulter struct {
-	rule *defaultRule
-	live map[string]any
-	set  []string
-	// creating: the walk is in parents it created. A default that depends
-	// on a field is then set only where that field is there: the server
-	// creates parents for the field's sake (a Service's session affinity
-	// config for ClientIP), not for its absence.
+	set []string
+	// creating: the walk is in parents it created, where only the rules
+	// that create their parents apply. A default that depends on a field
+	// is then set only where that field is there: the server creates
+	// parents for the field's sake (a Service's session affinity config
+	// for ClientIP), not for its absence.
 	creating bool
 }
 
-// walk applies the rule below node, the value at the rule's path[:depth]
-// (pointer: its JSON pointer), whose counterpart in live is at; nodes are
-// the values on the way down.
-func (d *defaulter) walk(node, at any, depth int, nodes []any, pointer string) {
-	nodes = append(nodes, node)
-	seg := d.rule.path[depth]
-	last := depth == len(d.rule.path)-1
-	if seg == "*" && !last {
-		switch n := node.(type) {
-		case []any:
-			l, _ := at.([]any)
-			for i, e := range n {
-				var le any
-				if len(l) == len(n) {
-					le = l[i]
-				}
-				d.walk(e, le, depth+1, nodes, fmt.Sprintf("%s/%d", pointer, i))
-			}
-		case map[string]any:
-			l, _ := at.(map[string]any)
-			for k, e := range n {
-				d.walk(e, l[k], depth+1, nodes, pointer+"/"+escapeIgnoreToken(k))
-			}
-		}
-		return
-	}
-	m, ok := node.(map[string]any)
-	if !ok {
-		return
-	}
-	if last {
-		if _, set := m[seg]; set || reflect.DeepEqual(node, at) {
+// visit sets the defaults of n in v, the value at n's path (pointer: its
+// JSON pointer), whose counterpart in live is at; nodes are the values on
+// the way down to v.
+func (d *defaulter) visit(n *defaultsNode, v, at any, nodes []any, pointer string) {
+	nodes = append(nodes, v)
+	switch v := v.(type) {
+	case []any:
+		star := n.children["*"]
+		if star == nil {
 			return
 		}
-		if v, ok := d.value(nodes); ok {
-			m[seg] = v
-			d.set = append(d.set, pointer+"/"+escapeIgnoreToken(seg))
+		l, _ := at.([]any)
+		for i, e := range v {
+			var le any
+			if len(l) == len(v) {
+				le = l[i]
+			}
+			d.visit(star, e, le, nodes, fmt.Sprintf("%s/%d", pointer, i))
 		}
-		return
-	}
-	l, _ := at.(map[string]any)
-	child, ok := m[seg]
-	if ok && child != nil {
-		d.walk(child, l[seg], depth+1, nodes, pointer+"/"+escapeIgnoreToken(seg))
-		return
-	}
-	if !d.rule.create || d.rule.path[depth+1] == "*" {
-		return
-	}
-	// The server creates the parent to hold the default; if no default
-	// is set in it after all, it is not created.
-	created := map[string]any{}
-	m[seg] = created
-	creating := d.creating
-	d.creating = true
-	d.walk(created, nil, depth+1, nodes, pointer+"/"+escapeIgnoreToken(seg))
-	d.creating = creating
-	if len(created) == 0 {
-		delete(m, seg)
+	case map[string]any:
+		l, _ := at.(map[string]any)
+		if len(n.rules) > 0 && !reflect.DeepEqual(v, at) {
+			for _, r := range n.rules {
+				field := r.path[len(r.path)-1]
+				if _, set := v[field]; set || (d.creating && !r.create) {
+					continue
+				}
+				if value, ok := d.value(r, nodes); ok {
+					v[field] = value
+					d.set = append(d.set, pointer+"/"+escapeIgnoreToken(field))
+				}
+			}
+		}
+		for _, seg := range n.order {
+			child := n.children[seg]
+			if seg == "*" {
+				for k, e := range v {
+					d.visit(child, e, l[k], nodes, pointer+"/"+escapeIgnoreToken(k))
+				}
+				continue
+			}
+			if cv, ok := v[seg]; ok && cv != nil {
+				d.visit(child, cv, l[seg], nodes, pointer+"/"+escapeIgnoreToken(seg))
+				continue
+			}
+			if !child.create || (len(child.order) == 1 && child.order[0] == "*" && len(child.rules) == 0) {
+				continue
+			}
+			// The server creates the parent to hold a default; if none is
+			// set in it after all, it is not created.
+			created := map[string]any{}
+			v[seg] = created
+			creating := d.creating
+			d.creating = true
+			d.visit(child, created, nil, nodes, pointer+"/"+escapeIgnoreToken(seg))
+			d.creating = creating
+			if len(created) == 0 {
+				delete(v, seg)
+			}
+		}
 	}
 }
 
-// value is the rule's default for the field whose parent is the last of
-// nodes.
-func (d *defaulter) value(nodes []any) (any, bool) {
-	r := d.rule
+// value is r's default for the field whose parent is the last of nodes.
+func (d *defaulter) value(r *defaultRule, nodes []any) (any, bool) {
 	if r.from == nil {
 		return runtime.DeepCopyJSONValue(r.value), r.has
 	}
-	src, found := d.lookup(nodes)
+	src, found := lookup(nodes, r.from)
 	if d.creating && !found {
 		return nil, false
 	}
@@ -297,11 +332,11 @@ func (d *defaulter) value(nodes []any) (any, bool) {
 	return nil, false
 }
 
-// lookup follows the rule's from path from the last of nodes.
-func (d *defaulter) lookup(nodes []any) (any, bool) {
+// lookup follows the path from, ".." going up, from the last of nodes.
+func lookup(nodes []any, from []string) (any, bool) {
 	i := len(nodes) - 1
 	cur := nodes[i]
-	for _, seg := range d.rule.from {
+	for _, seg := range from {
 		if seg == ".." {
 			if i--; i < 0 {
 				return nil, false

@@ -9,8 +9,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
+	"sigs.k8s.io/yaml"
 )
 
 // The generated defaults come from the Kubernetes version tools/go.mod pins;
@@ -145,8 +147,16 @@ func TestSetDefaults(t *testing.T) {
 // agree with the generated defaults.
 func TestKeyDefaults(t *testing.T) {
 	n := 0
-	for gvk, rules := range loadDefaults().kinds {
-		for _, r := range rules {
+	var rulesOf func(*defaultsNode) []*defaultRule
+	rulesOf = func(node *defaultsNode) []*defaultRule {
+		rules := node.rules
+		for _, child := range node.children {
+			rules = append(rules, rulesOf(child)...)
+		}
+		return rules
+	}
+	for gvk, tree := range loadDefaults().kinds {
+		for _, r := range rulesOf(tree) {
 			name := r.path[len(r.path)-1]
 			if v, ok := keyDefaults[name]; ok && slices.Contains(r.path, "ports") {
 				n++
@@ -178,5 +188,30 @@ func TestDefaultsSkewNote(t *testing.T) {
 	}
 	if note := defaultsSkewNote(&Result{Changes: r.Changes}, other); note != "" {
 		t.Errorf("nothing defaulted: note %q", note)
+	}
+}
+
+// BenchmarkSetDefaults: a Deployment that the apply changed in one field, as
+// a drifted object reaches offline mode.
+func BenchmarkSetDefaults(b *testing.B) {
+	live := map[string]any{}
+	if err := yaml.Unmarshal([]byte(`{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, namespace: shop},
+		spec: {replicas: 3, revisionHistoryLimit: 10, progressDeadlineSeconds: 600, selector: {matchLabels: {app: web}},
+		strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}},
+		template: {metadata: {labels: {app: web}}, spec: {restartPolicy: Always, dnsPolicy: ClusterFirst, schedulerName: default-scheduler,
+		terminationGracePeriodSeconds: 30, securityContext: {},
+		containers: [{name: web, image: "web:1", imagePullPolicy: IfNotPresent, terminationMessagePath: /dev/termination-log,
+		terminationMessagePolicy: File, ports: [{containerPort: 80, protocol: TCP}], resources: {requests: {cpu: 100m}},
+		readinessProbe: {httpGet: {path: /, port: 80, scheme: HTTP}, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3}}]}}}}`), &live); err != nil {
+		b.Fatal(err)
+	}
+	live = integral(live).(map[string]any)
+	gvk := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+	loadDefaults()
+	b.ReportAllocs()
+	for b.Loop() {
+		want := runtime.DeepCopyJSON(live)
+		want["spec"].(map[string]any)["replicas"] = int64(5)
+		setDefaults(gvk, want, live)
 	}
 }
