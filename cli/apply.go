@@ -82,7 +82,7 @@ func (o *Options) apply(ctx context.Context, client *cluster.Client, engine *dri
 	}
 	defer closer.Close()
 	rec := &reconcile.Reconciler{Client: client, Engine: engine, ReadOnly: o.ReadOnly, Log: log}
-	outcomes := rec.ReconcileAll(ctx, desired, rep, reconcile.ReconcileOptions{Force: o.ForceConflicts, Recreate: o.Recreate})
+	outcomes := rec.ReconcileAll(ctx, desired, rep, reconcile.ReconcileOptions{Force: o.ForceConflicts, Recreate: o.Recreate, TakeFromPeople: true})
 	if o.Prune {
 		for _, r := range rep.Results {
 			if r.Status == drift.Unmanaged {
@@ -124,8 +124,8 @@ func describeOutcome(oc reconcile.Outcome) (string, bool) {
 	}[oc.Action]
 	switch {
 	case len(oc.Conflicts) > 0:
-		return fmt.Sprintf("conflict   %s: other managers own fields the manifest sets: %s; --force-conflicts takes them",
-			oc.Ref, strings.Join(oc.Conflicts, ", ")), false
+		return fmt.Sprintf("conflict   %s: %s; to leave it to its owner, remove it from the manifest or ignore it (kubedrift ignore); --force-conflicts takes it",
+			oc.Ref, describeConflicts(oc.Conflicts)), false
 	case oc.Immutable:
 		return fmt.Sprintf("immutable  %s: the manifest changes a field that cannot change in place; --recreate deletes the object and creates it again", oc.Ref), false
 	case oc.Err != nil:
@@ -137,5 +137,33 @@ func describeOutcome(oc reconcile.Outcome) (string, bool) {
 	case oc.Verdict.Status != drift.InSync:
 		return fmt.Sprintf("%-10s %s (as %s), but it is still %s", verb, oc.Ref, oc.Manager, oc.Verdict.Status), false
 	}
-	return fmt.Sprintf("%-10s %s (as %s), now in sync", verb, oc.Ref, oc.Manager), true
+	return fmt.Sprintf("%-10s %s (as %s), now in sync%s", verb, oc.Ref, oc.Manager, describeTaken(oc.Taken)), true
+}
+
+// describeConflicts names the fields an apply was refused for, by owner,
+// and which of them are not people's tools: "spec.replicas is owned by
+// "hpa-controller", not a tool people change objects with".
+func describeConflicts(conflicts []reconcile.Conflict) string {
+	var parts []string
+	for _, c := range conflicts {
+		owner := c.Owner()
+		if c.Tool == "" {
+			owner += ", not a tool people change objects with"
+		}
+		parts = append(parts, fmt.Sprintf("%s is owned by %s", c.Field, owner))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describeTaken says which fields a reconcile took back from people's
+// tools: "; took back spec.replicas from kubectl scale".
+func describeTaken(taken []reconcile.Conflict) string {
+	if len(taken) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range taken {
+		parts = append(parts, c.Field+" from "+c.Owner())
+	}
+	return "; took back " + strings.Join(parts, ", ")
 }

@@ -56,18 +56,30 @@ func TestApply(t *testing.T) {
 		t.Fatalf("--dry-run or --read-only wrote: %v", writes)
 	}
 
-	// The deployment was scaled with kubectl scale, which owns replicas
-	// now: taking it back needs --force-conflicts.
+	// The deployment was scaled with kubectl scale, a person's tool, and
+	// its image set by an operator: an operator's field is not taken
+	// without --force-conflicts, and the whole apply waits for it.
+	kubectl(t, "patch", "deployment/web", "-n", ns, "--type=json", "--field-manager=web-operator",
+		"-p", `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28.0"}]`)
 	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--log-file", logFile, "-f", dir)
 	assertCode(t, r, cli.ExitDrift)
 	assertContains(t, r,
 		"created    ConfigMap "+ns+"/settings (as kubedrift), now in sync",
-		"conflict   Deployment.apps "+ns+"/web: other managers own fields the manifest sets: spec.replicas (owned by",
+		"conflict   Deployment.apps "+ns+"/web: ",
+		`spec.template.spec.containers[name="web"].image is owned by "web-operator", not a tool people change objects with`,
+		"spec.replicas is owned by kubectl (scale",
+		"--force-conflicts takes it",
 		"1 reconciled, 1 not",
 	)
 	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--force-conflicts", "--log-file", logFile, "-f", dir)
 	assertCode(t, r, cli.ExitInSync)
 	assertContains(t, r, "applied    Deployment.apps "+ns+"/web (as kubedrift), now in sync", "1 reconciled, 0 not")
+
+	// What a person changes alone is taken back unasked, and said.
+	kubectl(t, "scale", "deployment/web", "--replicas=5", "-n", ns)
+	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--log-file", logFile, "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r, "applied    Deployment.apps "+ns+"/web (as kubedrift), now in sync; took back spec.replicas from kubectl (scale", "1 reconciled, 0 not")
 
 	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
 	assertCode(t, r, cli.ExitInSync)
@@ -83,7 +95,7 @@ func TestApply(t *testing.T) {
 	}
 	for _, want := range []string{
 		`"object":"ConfigMap ` + ns + `/settings","action":"create","fieldManager":"kubedrift","result":"ok"`,
-		`"object":"Deployment.apps ` + ns + `/web","action":"apply","fieldManager":"kubedrift","result":"Apply failed with 1 conflict`,
+		`"object":"Deployment.apps ` + ns + `/web","action":"apply","fieldManager":"kubedrift","result":"Apply failed with 2 conflicts`,
 		`"object":"Deployment.apps ` + ns + `/web","action":"apply","fieldManager":"kubedrift","result":"ok"`,
 	} {
 		if !strings.Contains(string(log), want) {

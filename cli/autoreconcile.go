@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -42,7 +43,9 @@ const (
 	retryMax  = 1000 * time.Second
 )
 
-func newAutoReconciler(s *session, selector labels.Selector, force bool, events *eventLog, metrics *watchMetrics) *autoReconciler {
+// takeFromPeople takes back the fields people changed by hand; a controller's
+// fields are never taken.
+func newAutoReconciler(s *session, selector labels.Selector, takeFromPeople bool, events *eventLog, metrics *watchMetrics) *autoReconciler {
 	// The shape of client-go's DefaultTypedControllerRateLimiter, with
 	// its overall bucket: 10 attempts a second, in bursts of 100.
 	limiter := workqueue.NewTypedMaxOfRateLimiter(
@@ -52,7 +55,7 @@ func newAutoReconciler(s *session, selector labels.Selector, force bool, events 
 	return &autoReconciler{
 		s:        s,
 		selector: selector,
-		opts:     reconcile.ReconcileOptions{Force: force, DryRunFirst: true},
+		opts:     reconcile.ReconcileOptions{TakeFromPeople: takeFromPeople, DryRunFirst: true},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(limiter, workqueue.TypedRateLimitingQueueConfig[drift.Ref]{
 			Name: "kubedrift-auto-reconcile",
 		}),
@@ -153,8 +156,13 @@ func (a *autoReconciler) reconcile(ctx context.Context, ref drift.Ref) reconcile
 }
 
 // describeAutoOutcome words an outcome as --apply's describeOutcome does,
-// except where the advice differs: watch never recreates an object.
+// except where the advice differs: watch never takes a controller's field,
+// nor recreates an object.
 func describeAutoOutcome(oc reconcile.Outcome) (string, bool) {
+	if slices.ContainsFunc(oc.Conflicts, func(c reconcile.Conflict) bool { return c.Tool == "" }) {
+		return fmt.Sprintf("%-*s %s: %s; watch never takes a field from a controller: remove it from the manifest or ignore it (kubedrift ignore)",
+			statusWidth, "conflict", oc.Ref, describeConflicts(oc.Conflicts)), false
+	}
 	if oc.Immutable {
 		return fmt.Sprintf("%-*s %s: the manifest changes a field that cannot change in place; watch never deletes an object to create it again (kubedrift --apply --recreate does)", statusWidth, "immutable", oc.Ref), false
 	}

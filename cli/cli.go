@@ -226,7 +226,7 @@ func NewCommand(name string, streams genericiooptions.IOStreams) (*cobra.Command
 	f.BoolVar(&o.Apply, "apply", false, "reconcile every drifted and missing object by server-side apply (with --prune, delete unmanaged ones), print what changed, and exit 0 when all is in sync afterwards, 1 when something could not be reconciled")
 	f.BoolVar(&o.DryRun, "dry-run", false, "with --apply, print what would be reconciled and send nothing")
 	f.BoolVar(&o.ReadOnly, "read-only", false, "refuse every write to the cluster before any request is sent")
-	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "with --apply, take the fields the manifests set from other field managers that own them")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "with --apply, take the fields the manifests set from every other field manager that owns them, controllers included (without it, --apply takes back only what people changed by hand: kubectl edit, scale, patch, ...)")
 	f.BoolVar(&o.Recreate, "recreate", false, "with --apply, delete and create again objects whose manifests change immutable fields (a Deployment's selector, a Job's template)")
 	f.StringVar(&o.Theme, "theme", "", "UI colours: dark, light, high-contrast, catppuccin-mocha, or a theme file's name in $XDG_CONFIG_HOME/kubedrift/themes (default: dark or light, after the terminal; NO_COLOR turns colour off)")
 	f.StringVar(&o.LogFile, "log-file", "", "file every write is logged to (default $XDG_STATE_HOME/kubedrift/kubedrift.log)")

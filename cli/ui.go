@@ -224,7 +224,7 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 
 // Reconcile puts one object back, as --apply would.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate})
+	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate, TakeFromPeople: true})
 	if !ok {
 		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
 	}
@@ -273,7 +273,14 @@ func (s *session) AddIgnoreRule(ref drift.Ref, pointer string) error {
 }
 
 func outcome(o reconcile.Outcome) ui.Outcome {
-	return ui.Outcome{Action: string(o.Action), Manager: o.Manager, Verdict: o.Verdict, Conflicts: o.Conflicts, Immutable: o.Immutable, Err: o.Err}
+	out := ui.Outcome{Action: string(o.Action), Manager: o.Manager, Verdict: o.Verdict, Immutable: o.Immutable, Err: o.Err}
+	for _, c := range o.Conflicts {
+		out.Conflicts = append(out.Conflicts, c.String())
+	}
+	for _, c := range o.Taken {
+		out.Taken = append(out.Taken, c.Field+" from "+c.Owner())
+	}
+	return out
 }
 
 // runUI opens the terminal UI on the desired state. It opens whether or not

@@ -86,7 +86,9 @@ type watchOptions struct {
 	// selector picks.
 	AutoReconcile bool
 	// ForceConflicts, with AutoReconcile, takes the fields the manifests
-	// set from the other managers that own them.
+	// set from the tools people change objects with by hand (kubectl
+	// edit, scale, patch, ...), never a controller's: a reconcile nobody
+	// watches does not fight an autoscaler or an operator.
 	ForceConflicts bool
 }
 
@@ -142,7 +144,7 @@ func newWatchCommand(root *cobra.Command, o *Options) *cobra.Command {
 	f.StringVar(&w.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics (/metrics) and /healthz on, such as :8080 or 127.0.0.1:9090 (default: none)")
 	f.DurationVar(&w.Resync, "resync", 10*time.Minute, "how often to read the manifests again and judge everything, for what the watches missed")
 	f.BoolVar(&w.AutoReconcile, "auto-reconcile", false, "put back each drifted or missing object whose labels match -l/--selector (required) by server-side apply, after a dry run; never deletes")
-	f.BoolVar(&w.ForceConflicts, "force-conflicts", false, "with --auto-reconcile, take the fields the manifests set from other field managers that own them")
+	f.BoolVar(&w.ForceConflicts, "force-conflicts", false, "with --auto-reconcile, take back the fields people changed by hand (kubectl edit, scale, patch, ...; never a controller's)")
 	mustRegister(cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp)))
 	mustRegister(cmd.RegisterFlagCompletionFunc("metrics-addr", cobra.NoFileCompletions))
 	return cmd

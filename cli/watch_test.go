@@ -416,7 +416,7 @@ data: {log-level: info}
 		"--log-file", logFile, "--metrics-addr", "127.0.0.1:0")
 	addr := w.metricsAddr()
 	w.waitFor(`  created    ConfigMap ` + ns + `/settings \(as kubedrift\), now in sync$`)
-	w.waitFor(`  conflict   Deployment\.apps ` + ns + `/picked: other managers own fields the manifest sets: spec\.replicas \(owned by "kubectl" with subresource "scale"`)
+	w.waitFor(`  conflict   Deployment\.apps ` + ns + `/picked: spec\.replicas is owned by kubectl \(scale, .*--force-conflicts takes it$`)
 	w.waitFor(`  skipped    Deployment\.apps ` + ns + `/flux: managed by Flux Kustomization flux-system/apps, which would fight the change`)
 	w.waitFor(`  in sync    ConfigMap ` + ns + `/settings  .*\(was missing\)$`)
 	w.waitMetrics(addr, map[string]float64{
@@ -434,11 +434,11 @@ data: {log-level: info}
 		t.Errorf("a conflict refused at the dry run still changed replicas to %s", got)
 	}
 
-	// With --force-conflicts the picked Deployment is put back; the other
-	// two stay as they are.
+	// With --force-conflicts what a person scaled in the picked Deployment
+	// is taken back, and said; the other two stay as they are.
 	w = startWatch(t, testcluster.AdminUser, ns, "-f", dir, "--auto-reconcile", "-l", "reconcile=auto", "--force-conflicts",
 		"--log-file", logFile)
-	w.waitFor(`  applied    Deployment\.apps ` + ns + `/picked \(as \S+\), now in sync$`)
+	w.waitFor(`  applied    Deployment\.apps ` + ns + `/picked \(as \S+\), now in sync; took back spec\.replicas from kubectl \(scale`)
 	w.waitFor(`  in sync    Deployment\.apps ` + ns + `/picked  .*\(was drifted\)$`)
 	w.stop()
 	if got := replicas("picked"); got != "2" {

@@ -47,6 +47,17 @@ func (c *Client) Patch(ctx context.Context, gvk schema.GroupVersionKind, namespa
 	return ri.Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: fieldManager})
 }
 
+// JSONPatch sends a JSON patch (RFC 6902) to the object of kind gvk: the
+// patch that hands client-side apply's fields to a server-side applier
+// tests the object's resourceVersion and replaces its managedFields.
+func (c *Client) JSONPatch(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, patch []byte) (*unstructured.Unstructured, error) {
+	ri, err := c.resource(gvk, namespace)
+	if err != nil {
+		return nil, err
+	}
+	return ri.Patch(ctx, name, types.JSONPatchType, patch, metav1.PatchOptions{})
+}
+
 // Delete deletes the object of kind gvk with the given name, but only the
 // one with uid: if it was replaced meanwhile by another of the same name,
 // the server refuses with a Conflict. Dependents are deleted in the

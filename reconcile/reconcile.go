@@ -10,13 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/util/csaupgrade"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
@@ -43,8 +45,14 @@ var ErrReadOnly = errors.New("kubedrift is read-only (--read-only or --check): n
 // ReconcileOptions are the consents a reconcile needs beyond the first.
 type ReconcileOptions struct {
 	// Force takes the fields the manifest sets from the other managers that
-	// own them. Without it a conflict is reported and nothing is written.
+	// own them. Without it a conflict is reported and nothing is written,
+	// unless every field in conflict is a person's and TakeFromPeople.
 	Force bool
+	// TakeFromPeople takes the fields that the tools people change objects
+	// with by hand own (people.yaml: kubectl edit, scale, patch, ...), and
+	// says so (Outcome.Taken): --apply and the UI, where a person asked
+	// for the reconcile, put back what people changed.
+	TakeFromPeople bool
 	// Recreate deletes and creates again an object whose manifest changes
 	// an immutable field. Without it that is reported and nothing is
 	// written.
@@ -67,10 +75,15 @@ type Outcome struct {
 	// Status is zero (InSync) only when it was judged and found so. It is
 	// not set after a delete or when nothing was written.
 	Verdict *drift.Result
-	// Conflicts name the fields other managers own that the manifest sets,
-	// with their managers, when the apply was refused for them: "spec.replicas
-	// (owned by kubectl-edit)". Force takes them.
-	Conflicts []string
+	// Conflicts are the fields other managers own that the manifest sets
+	// otherwise, when the apply was refused for them: some manager among
+	// them is not a person's tool (a controller, another applier). Force
+	// takes them.
+	Conflicts []Conflict
+	// Taken are the fields the apply took back from the tools people change
+	// objects with by hand (people.yaml), which a reconcile takes unasked:
+	// putting back what a person changed is what it is for.
+	Taken []Conflict
 	// Immutable says the apply was refused for changing a field that cannot
 	// change in place: the object must be recreated (Recreate).
 	Immutable bool
@@ -95,8 +108,13 @@ type Reconciler struct {
 }
 
 // retries is how many times an apply refused because the object changed
-// since it was read is tried again from a fresh read.
-const retries = 3
+// since it was read is tried again from a fresh read, staleBackoff after
+// the first, twice as long after the next: a controller rolling out the
+// object writes its status many times in a second.
+const (
+	retries      = 5
+	staleBackoff = 50 * time.Millisecond
+)
 
 // Reconcile makes the live object of d what d says: it creates it when it is
 // missing and applies d when it has drifted, as the manifest's applier (see
@@ -118,6 +136,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, d drift.Desired, opts Reconc
 		err = r.apply(ctx, obj, opts, &out)
 		if !isStale(err) || attempt == retries {
 			break
+		}
+		select {
+		case <-ctx.Done():
+			out.Err = ctx.Err()
+			return out
+		case <-time.After(staleBackoff << (attempt - 1)):
 		}
 	}
 	if err != nil {
@@ -150,9 +174,20 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 		return r.logged(out, err)
 	}
 
+	if !opts.DryRunFirst {
+		if live, err = r.upgradeClientSideApply(ctx, live, plan.Manager); err != nil {
+			return r.logged(out, fmt.Errorf("hand kubectl's client-side apply fields to %s: %w", plan.Manager, err))
+		}
+	}
 	applied := plan.Object.DeepCopy()
 	applied.SetResourceVersion(live.GetResourceVersion())
 	stored, err := r.send(ctx, applied, plan.Manager, opts.Force, opts)
+	if taken := conflictsOf(err); !opts.Force && opts.TakeFromPeople && byPeople(taken) {
+		// What people changed by hand, with kubectl edit, scale, patch
+		// and the like: the reconcile puts it back, and says whose it was.
+		out.Taken = taken
+		stored, err = r.send(ctx, applied, plan.Manager, true, opts)
+	}
 	switch {
 	case err == nil:
 	case isImmutable(err) && opts.Recreate:
@@ -161,7 +196,7 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 		out.Immutable = true
 		return r.logged(out, fmt.Errorf("the manifest changes a field that cannot change in place; the object must be deleted and created again: %w", err))
 	default:
-		out.Conflicts = conflicts(err)
+		out.Conflicts = conflictsOf(err)
 		return r.logged(out, err)
 	}
 	if plan.Deletions == nil {
@@ -177,6 +212,35 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 	}
 	_, err = r.Client.Patch(ctx, gvk, obj.GetNamespace(), obj.GetName(), body, plan.Manager)
 	return r.logged(out, err)
+}
+
+// lastAppliedField is where kubectl's client-side apply keeps its record.
+var lastAppliedField = fieldpath.NewSet(fieldpath.MakePathOrDie("metadata", "annotations", corev1.LastAppliedConfigAnnotation))
+
+// upgradeClientSideApply hands the fields that kubectl's client-side apply
+// owns in live to manager before manager's first server-side apply, as
+// kubectl apply --server-side does (client-go's csaupgrade): manager then
+// owns what the manifest set before, so that the apply neither conflicts
+// over a value the server stored otherwise ("0.5" written, "500m" stored)
+// nor leaves behind fields the manifest no longer sets. It returns live
+// as it is afterwards. Not with DryRunFirst: a reconcile that nobody
+// watches writes nothing before the server has seen its apply.
+func (r *Reconciler) upgradeClientSideApply(ctx context.Context, live *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error) {
+	if _, ok := live.GetAnnotations()[corev1.LastAppliedConfigAnnotation]; !ok {
+		return live, nil
+	}
+	appliers := sets.New[string]()
+	for _, e := range csaupgrade.FindFieldsOwners(live.GetManagedFields(), metav1.ManagedFieldsOperationUpdate, lastAppliedField) {
+		appliers.Insert(e.Manager)
+	}
+	if appliers.Len() == 0 {
+		return live, nil
+	}
+	patch, err := csaupgrade.UpgradeManagedFieldsPatch(live, appliers, manager)
+	if err != nil || patch == nil {
+		return live, err
+	}
+	return r.Client.JSONPatch(ctx, live.GroupVersionKind(), live.GetNamespace(), live.GetName(), patch)
 }
 
 // send applies obj by manager, after a dry run of the same request when
@@ -250,32 +314,13 @@ func writeError(action Action, err error) error {
 // isStale reports whether err is an apply refused because the object
 // changed since it was read, rather than for a field another manager owns.
 func isStale(err error) bool {
-	return apierrors.IsConflict(err) && len(conflicts(err)) == 0
+	return apierrors.IsConflict(err) && len(conflictsOf(err)) == 0
 }
 
 // isImmutable reports whether err refuses a change to a field that cannot
 // change in place.
 func isImmutable(err error) bool {
 	return drift.Classify(err) == drift.ReasonImmutable
-}
-
-// conflicts returns the fields an apply conflicted on, with their owners.
-func conflicts(err error) []string {
-	var status apierrors.APIStatus
-	if !apierrors.IsConflict(err) || !errors.As(err, &status) || status.Status().Details == nil {
-		return nil
-	}
-	var out []string
-	for _, c := range status.Status().Details.Causes {
-		if c.Type != metav1.CauseTypeFieldManagerConflict {
-			continue
-		}
-		field := strings.TrimPrefix(c.Field, ".")
-		owner := strings.TrimPrefix(c.Message, "conflict with ")
-		out = append(out, fmt.Sprintf("%s (owned by %s)", field, owner))
-	}
-	slices.Sort(out)
-	return out
 }
 
 // withResourceVersion returns the metadata map of a merge patch, with the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,14 +77,55 @@ spec:
       containers: [{name: web, image: "nginx:1.27.3"}]
 `
 
-// A drifted Deployment whose replicas an HPA-like manager owns: the
-// reconcile is refused for the image someone set by hand until forced, then
-// brings the object in sync and leaves replicas to that manager.
+// operatorImage sets the web container's image as an operator would: a
+// controller's field manager, not a person's tool.
+func operatorImage(t *testing.T, ns string) {
+	t.Helper()
+	kubectl(t, "", "patch", "deployment/web", "-n", ns, "--type=json", "--field-manager=web-operator",
+		"-p", `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28.0"}]`)
+}
+
+// What people changed by hand (kubectl set image, kubectl scale) is taken
+// back without force where the reconcile is to take it, and the outcome
+// says from which tools.
+func TestReconcileTakesBackPeoplesChanges(t *testing.T) {
+	ns := realNamespace(t, "reconcile-people")
+	manifest := strings.Replace(webDeployment, "spec:\n", "spec:\n  replicas: 2\n", 1)
+	kubectl(t, strings.ReplaceAll(manifest, "NAMESPACE", ns), "apply", "--server-side")
+	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+	kubectl(t, "", "scale", "deployment/web", "-n", ns, "--replicas=5")
+
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.Admin, ns, &log, manifest)
+	if out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{}); len(out.Conflicts) != 2 || len(out.Taken) > 0 {
+		t.Fatalf("without TakeFromPeople: %+v; want both fields in conflict, none taken", out)
+	}
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{TakeFromPeople: true})
+	if out.Err != nil || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("%+v (verdict %+v); want applied, in sync", out, out.Verdict)
+	}
+	var taken []string
+	for _, c := range out.Taken {
+		taken = append(taken, c.Field+" from "+c.Manager)
+	}
+	want := []string{"spec.replicas from kubectl", `spec.template.spec.containers[name="web"].image from kubectl-set`}
+	if !slices.Equal(taken, want) {
+		t.Errorf("taken %q, want %q", taken, want)
+	}
+	if replicas, _, _ := unstructured.NestedInt64(get(t, deploymentGVK, ns, "web").Object, "spec", "replicas"); replicas != 2 {
+		t.Errorf("replicas %d after the reconcile, want the manifest's 2", replicas)
+	}
+}
+
+// A field a controller owns is not taken without force: the reconcile is
+// refused, the whole of it, naming the controller beside the person's tool;
+// forced, it brings the object in sync.
 func TestReconcileConflictThenForce(t *testing.T) {
 	ns := realNamespace(t, "reconcile-force")
 	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
 	kubectl(t, "", "patch", "deployment/web", "-n", ns, "--type=merge", "--field-manager=my-hpa", "-p", `{"spec":{"replicas":4}}`)
-	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+	operatorImage(t, ns)
+	kubectl(t, "", "annotate", "deployment/web", "-n", ns, "note=by-hand")
 
 	var log bytes.Buffer
 	r, desired := reconciler(t, tc.Admin, ns, &log, webDeployment)
@@ -91,9 +133,10 @@ func TestReconcileConflictThenForce(t *testing.T) {
 		t.Fatalf("before: %v, want drifted", rep.Results[0].Status)
 	}
 
-	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{})
-	if out.Err == nil || len(out.Conflicts) != 1 || !strings.Contains(out.Conflicts[0], `spec.template.spec.containers[name="web"].image (owned by "kubectl-set"`) {
-		t.Fatalf("without force: err %v, conflicts %q; want a conflict over the image with kubectl-set", out.Err, out.Conflicts)
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{TakeFromPeople: true})
+	if out.Err == nil || len(out.Conflicts) != 1 || out.Conflicts[0].Manager != "web-operator" || out.Conflicts[0].Tool != "" ||
+		out.Conflicts[0].Field != `spec.template.spec.containers[name="web"].image` || len(out.Taken) > 0 {
+		t.Fatalf("without force: err %v, conflicts %+v, taken %+v; want a conflict over the image with web-operator", out.Err, out.Conflicts, out.Taken)
 	}
 	if image := get(t, deploymentGVK, ns, "web").Object["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"]; image != "nginx:1.28.0" {
 		t.Fatalf("a refused reconcile changed the image to %v", image)
@@ -259,7 +302,7 @@ func TestReconcileForbiddenAndReadOnly(t *testing.T) {
 func TestReconcileDryRunFirst(t *testing.T) {
 	ns := realNamespace(t, "reconcile-dry-run-first")
 	kubectl(t, strings.ReplaceAll(webDeployment, "NAMESPACE", ns), "apply", "--server-side")
-	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+	operatorImage(t, ns)
 	var log bytes.Buffer
 	r, desired := reconciler(t, tc.Admin, ns, &log, webDeployment)
 	before, err := tc.AuditEvents()
@@ -309,5 +352,34 @@ func TestReconcileDryRunFirst(t *testing.T) {
 	}
 	if written != 1 {
 		t.Errorf("%d applies written, want 1", written)
+	}
+}
+
+// Before its first server-side apply, an object last applied client-side
+// has its fields handed to the reconcile's applier, as kubectl apply
+// --server-side does: a request written 0.5 and stored as 500m is then no
+// conflict, and only what a person changed is taken.
+func TestReconcileUpgradesClientSideApply(t *testing.T) {
+	ns := realNamespace(t, "reconcile-csa-upgrade")
+	manifest := strings.Replace(webDeployment, `image: "nginx:1.27.3"}]`,
+		`image: "nginx:1.27.3", resources: {requests: {cpu: "0.5"}}}]`, 1)
+	kubectl(t, strings.ReplaceAll(manifest, "NAMESPACE", ns), "apply")
+	kubectl(t, "", "set", "image", "deployment/web", "-n", ns, "web=nginx:1.28.0")
+
+	var log bytes.Buffer
+	r, desired := reconciler(t, tc.Admin, ns, &log, manifest)
+	out := r.Reconcile(t.Context(), desired[0], reconcile.ReconcileOptions{TakeFromPeople: true})
+	if out.Err != nil || out.Verdict == nil || out.Verdict.Status != drift.InSync {
+		t.Fatalf("%+v (verdict %+v); want applied, in sync", out, out.Verdict)
+	}
+	if len(out.Taken) != 1 || out.Taken[0].Manager != "kubectl-set" {
+		t.Errorf("taken %+v; want only the image, from kubectl-set", out.Taken)
+	}
+	var managers []string
+	for _, e := range get(t, deploymentGVK, ns, "web").GetManagedFields() {
+		managers = append(managers, string(e.Operation)+" "+e.Manager)
+	}
+	if slices.Contains(managers, "Update kubectl-client-side-apply") || !slices.Contains(managers, "Apply "+out.Manager) {
+		t.Errorf("managers %q; want client-side apply's fields handed to %s", managers, out.Manager)
 	}
 }

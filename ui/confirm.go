@@ -138,6 +138,9 @@ func (m Model) finishReconcile(msg outcomeMsg) (Model, tea.Cmd) {
 	case out.Verdict != nil:
 		m.list.upsert(*out.Verdict)
 		m.message = fmt.Sprintf("%s %s as %s: now %s", out.Action, msg.ref, out.Manager, out.Verdict.Status)
+		if len(out.Taken) > 0 {
+			m.message += "; took back " + strings.Join(out.Taken, ", ")
+		}
 	default:
 		m.message = fmt.Sprintf("%s %s as %s", out.Action, msg.ref, out.Manager)
 	}

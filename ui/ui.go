@@ -56,6 +56,9 @@ type Outcome struct {
 	Verdict *drift.Result
 	// Conflicts name the fields other managers own that stopped the apply.
 	Conflicts []string
+	// Taken name the fields the apply took back from the tools people
+	// change objects with: "spec.replicas from kubectl scale".
+	Taken []string
 	// Immutable says the object must be recreated to be reconciled.
 	Immutable bool
 	// Err says why the object is not reconciled.
