@@ -70,8 +70,15 @@ var loadDefaults = sync.OnceValue(func() *builtinDefaults {
 })
 
 // DefaultsVersion is the Kubernetes version whose defaults offline mode
-// knows for built-in kinds (v1.37.2).
-func DefaultsVersion() string { return loadDefaults().kubernetes }
+// knows for built-in kinds (v1.37.2). It reads that alone, for --help:
+// the defaults themselves are read when offline mode first needs them.
+var DefaultsVersion = sync.OnceValue(func() string {
+	var file struct {
+		Kubernetes string `json:"kubernetes"`
+	}
+	_ = json.Unmarshal(defaultsJSON, &file) // the file is tested
+	return file.Kubernetes
+})
 
 func parseDefaults(data []byte) (*builtinDefaults, error) {
 	var file struct {

@@ -341,8 +341,8 @@ func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructu
 	type declaredKey struct{ group, kind, namespace, name string }
 	declared := map[declaredKey]bool{}
 	for _, obj := range objects {
-		if obj == nil {
-			continue // not resolved: judged already
+		if obj == nil || e.opts.Owned == nil {
+			continue // not resolved (judged already), or no unmanaged objects looked for
 		}
 		gvk := obj.GroupVersionKind()
 		declared[declaredKey{gvk.Group, gvk.Kind, obj.GetNamespace(), obj.GetName()}] = true
