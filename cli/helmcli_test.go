@@ -256,3 +256,32 @@ func TestHelmCLILookupForbidden(t *testing.T) {
 		t.Errorf("the JSON report's warnings: %+v (%v), want two\n%v", rep.Warnings, err, j)
 	}
 }
+
+// TestApplyHelmReleaseThenUpgrade changes a Helm release's Deployment by
+// hand (kubectl scale, kubectl set image), reconciles it with --apply
+// --release, which takes both back unasked and applies as the release's
+// own applier, and then runs the real next `helm upgrade` of the release:
+// it must succeed (Helm 4 applies server-side without force, so a field
+// kubedrift had taken from it would fail it), and leave the release in sync.
+func TestApplyHelmReleaseThenUpgrade(t *testing.T) {
+	for _, h := range []testcluster.Helm{testcluster.Helm4, testcluster.Helm3} {
+		t.Run(string(h), func(t *testing.T) {
+			ns := namespace(t)
+			install := []string{"shop", shopChart, "-n", ns, "-f", shopProdValues, "--no-hooks", "--skip-crds"}
+			helmCLI(t, h, append([]string{"install"}, install...)...)
+			waitForDeployments(t, ns)
+			kubectl(t, "scale", "deployment/shop-web", "--replicas=7", "-n", ns)
+			kubectl(t, "set", "image", "deployment/shop-web", "web=registry.example/shop:hand-made", "-n", ns)
+
+			r := kubedrift(t, testcluster.AdminUser, "default", "--apply", "--release", "shop", "-n", ns)
+			assertCode(t, r, cli.ExitInSync)
+			assertContains(t, r, "applied    Deployment.apps "+ns+"/shop-web (as ", "now in sync; took back ",
+				"spec.replicas from kubectl (scale", `image from kubectl set`, "1 reconciled, 0 not")
+
+			helmCLI(t, h, append([]string{"upgrade"}, install...)...)
+			r = kubedrift(t, testcluster.AdminUser, "default", "--check", "--release", "shop", "-n", ns)
+			assertCode(t, r, cli.ExitInSync)
+			assertContains(t, r, "release "+ns+"/shop (revision 2)", "7 objects: 7 in sync")
+		})
+	}
+}
