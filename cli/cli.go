@@ -75,9 +75,11 @@ Secret values are never printed: a changed value shows only its length, as
 With --apply, kubedrift reconciles what drifted, object by object, by
 server-side apply as the manifest's own applier (like kubectl apply
 --server-side, but only what drifted): missing Namespaces and CRDs first. It
-takes fields other managers own only with --force-conflicts, recreates objects
-only with --recreate, deletes unmanaged objects only with --prune, and logs
-every write to --log-file. --dry-run prints what it would do; --read-only
+takes back what people changed by hand (fields kubectl edit, scale, set,
+patch and the like own; reconcile/people.yaml) and says so; fields a
+controller owns only with --force-conflicts. It recreates objects only with
+--recreate, deletes unmanaged objects only with --prune, and logs every write
+to --log-file. --dry-run prints what it would do; --read-only
 refuses every write.
 
 With --check, kubedrift prints a report and exits with

@@ -50,9 +50,11 @@ back, one at a time, each object that becomes drifted or missing and whose
 labels match -l/--selector, which it requires: the live object's labels, or
 for a missing object its manifest's. Each attempt judges the object afresh,
 sends the apply as a dry run, and only then for real, as --apply would. It
-takes fields other managers own only with --force-conflicts, never deletes or
-recreates an object, and leaves alone objects that Flux, Argo CD or Helm
-keep: their controller would fight the change. A failed attempt is tried
+takes back fields people changed by hand (kubectl edit, scale, patch, ...)
+only with --force-conflicts, never a field a controller owns (an autoscaler's
+replicas, an operator's write), never deletes or recreates an object, and
+leaves alone objects that Flux, Argo CD or Helm keep: their controller would
+fight the change. A failed attempt is tried
 again with backoff (from 1s, doubling, to about 17 minutes). Each attempt is a
 line of the log, and each write is also logged to --log-file.
 
@@ -65,8 +67,8 @@ const watchExamples = `  # Log each change of verdict of the manifests in k8s/, 
   # JSON lines for a log pipeline, and everything judged again every 5 minutes
   kubedrift watch -k overlays/prod -o json --resync 5m
 
-  # Put back what drifts among the objects labelled app=shop, taking the
-  # fields that kubectl edit and others set
+  # Put back what drifts among the objects labelled app=shop, taking back
+  # what people changed with kubectl edit, scale, patch and the like
   kubedrift watch -f k8s/ --auto-reconcile -l app=shop --force-conflicts`
 
 // watchOptions are the flags of kubedrift watch of its own. The desired

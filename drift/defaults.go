@@ -112,6 +112,15 @@ func parseDefaults(data []byte) (*builtinDefaults, error) {
 			if len(r.Path) == 0 {
 				return nil, fmt.Errorf("kind %q: a rule without a path", name)
 			}
+			switch r.By {
+			case defaultByCopy, defaultByCases, defaultByImageTag, defaultByPresence:
+			case "":
+				if r.From != nil {
+					return nil, fmt.Errorf("kind %q, %s: depends on %s, but says not how", name, strings.Join(r.Path, "/"), strings.Join(r.From, "/"))
+				}
+			default:
+				return nil, fmt.Errorf("kind %q, %s: unknown rule %q", name, strings.Join(r.Path, "/"), r.By)
+			}
 			if rule.has {
 				if rule.value, err = jsonValue(r.Value); err != nil {
 					return nil, fmt.Errorf("kind %q, %s: %w", name, strings.Join(r.Path, "/"), err)

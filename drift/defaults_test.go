@@ -143,6 +143,19 @@ func TestSetDefaults(t *testing.T) {
 	}
 }
 
+func TestParseDefaultsRefusesWhatItCannotApply(t *testing.T) {
+	for _, data := range []string{
+		`{"kubernetes": "v1.37.2", "kinds": {"v1/Service": [{"path": ["spec", "x"], "from": ["y"], "by": "guess"}]}}`,
+		`{"kubernetes": "v1.37.2", "kinds": {"v1/Service": [{"path": ["spec", "x"], "from": ["y"]}]}}`,
+		`{"kubernetes": "v1.37.2", "kinds": {"v1/Service": [{"path": []}]}}`,
+		`{"kubernetes": "v1.37.2", "kinds": {"Service": [{"path": ["a"]}]}}`,
+	} {
+		if _, err := parseDefaults([]byte(data)); err == nil {
+			t.Errorf("parsed %s", data)
+		}
+	}
+}
+
 // keyDefaults, which key list items by fields a manifest may leave out,
 // agree with the generated defaults.
 func TestKeyDefaults(t *testing.T) {
