@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -12,8 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 )
 
 const watchLongHelp = `Watch keeps judging the desired state against the cluster, without a
@@ -58,6 +62,13 @@ fight the change. A failed attempt is tried
 again with backoff (from 1s, doubling, to about 17 minutes). Each attempt is a
 line of the log, and each write is also logged to --log-file.
 
+With --leader-elect, several replicas share a Lease (--leader-elect-id, in
+--leader-elect-namespace): only the one that holds it reconciles; every one
+judges, logs and serves metrics. A leader that cannot renew the Lease stops
+writing at once and exits, so that its restart campaigns again; one that is
+stopped gives the Lease up for another to take. The Lease needs get, create
+and update on leases.coordination.k8s.io in its namespace.
+
 To run it in a cluster, as a Deployment with a read-only ServiceAccount, see
 deploy/ in kubedrift's repository.`
 
@@ -92,6 +103,11 @@ type watchOptions struct {
 	// edit, scale, patch, ...), never a controller's: a reconcile nobody
 	// watches does not fight an autoscaler or an operator.
 	ForceConflicts bool
+	// LeaderElect, with AutoReconcile, reconciles only while this replica
+	// holds the Lease LeaderElectNamespace/LeaderElectID (the namespace
+	// defaults to the kubeconfig's, which in a pod is the pod's).
+	LeaderElect                         bool
+	LeaderElectNamespace, LeaderElectID string
 }
 
 // newWatchCommand returns the watch subcommand of root, whose options o it
@@ -147,6 +163,9 @@ func newWatchCommand(root *cobra.Command, o *Options) *cobra.Command {
 	f.DurationVar(&w.Resync, "resync", 10*time.Minute, "how often to read the manifests again and judge everything, for what the watches missed")
 	f.BoolVar(&w.AutoReconcile, "auto-reconcile", false, "put back each drifted or missing object whose labels match -l/--selector (required) by server-side apply, after a dry run; never deletes")
 	f.BoolVar(&w.ForceConflicts, "force-conflicts", false, "with --auto-reconcile, take back the fields people changed by hand (kubectl edit, scale, patch, ...; never a controller's)")
+	f.BoolVar(&w.LeaderElect, "leader-elect", false, "with --auto-reconcile, reconcile only while this replica holds a Lease, so that of several replicas one writes; every replica judges and serves metrics")
+	f.StringVar(&w.LeaderElectNamespace, "leader-elect-namespace", "", "the Lease's namespace (default: the pod's, or the kubeconfig's)")
+	f.StringVar(&w.LeaderElectID, "leader-elect-id", "kubedrift", "the Lease's name: replicas that share it elect one leader")
 	mustRegister(cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp)))
 	mustRegister(cmd.RegisterFlagCompletionFunc("metrics-addr", cobra.NoFileCompletions))
 	return cmd
@@ -171,6 +190,12 @@ func (w *watchOptions) validate() error {
 	}
 	if w.ForceConflicts && !w.AutoReconcile {
 		return errors.New("--force-conflicts goes with --auto-reconcile")
+	}
+	if w.LeaderElect && !w.AutoReconcile {
+		return errors.New("--leader-elect elects the replica that reconciles: it goes with --auto-reconcile")
+	}
+	if w.LeaderElect && w.LeaderElectID == "" {
+		return errors.New("--leader-elect-id must name the Lease")
 	}
 	return nil
 }
@@ -224,12 +249,62 @@ func (w *watchOptions) run(ctx context.Context) error {
 		s: newSession(w.o, namespace, writeLog), events: events, metrics: metrics,
 		verdicts: newVerdicts(), resync: w.Resync, needsCluster: len(w.o.Releases) > 0,
 	}
+	var lost error
 	if w.AutoReconcile {
 		selector, _ := labels.Parse(w.o.Selector) // checked by Validate
 		loop.auto = newAutoReconciler(loop.s, selector, w.ForceConflicts, events, metrics)
-		wg.Go(func() { loop.auto.run(ctx) })
+		if !w.LeaderElect {
+			wg.Go(func() { loop.auto.run(ctx) })
+		} else {
+			leader, err := w.leader(namespace, events)
+			if err != nil {
+				return err
+			}
+			wg.Go(func() {
+				// A replica that lost the Lease has stopped writing;
+				// it stops altogether, as controllers do, and its
+				// restart campaigns again.
+				if err := leader.Lead(ctx, loop.auto.run); err != nil {
+					lost = err
+					cancel()
+				}
+			})
+		}
 	}
-	return loop.run(ctx)
+	err = loop.run(ctx)
+	cancel()
+	wg.Wait()
+	if lost != nil {
+		return lost
+	}
+	return err
+}
+
+// leader returns the leader election of this replica, which logs who
+// leads.
+func (w *watchOptions) leader(namespace string, events *eventLog) (*reconcile.Leader, error) {
+	cfg, err := w.o.kube.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if w.LeaderElectNamespace != "" {
+		namespace = w.LeaderElectNamespace
+	}
+	host, _ := os.Hostname()
+	l := &reconcile.Leader{Leases: cs.CoordinationV1(), Namespace: namespace, Name: w.LeaderElectID, Identity: host + "_" + string(uuid.NewUUID())}
+	l.OnNewLeader = func(who string) {
+		if who == l.Identity {
+			events.info("leading (Lease %s/%s, as %s): this replica reconciles", namespace, l.Name, who)
+		} else {
+			events.info("%s leads (Lease %s/%s): this replica judges, and does not reconcile", who, namespace, l.Name)
+		}
+	}
+	events.info("campaigning for the Lease %s/%s as %s", namespace, l.Name, l.Identity)
+	return l, nil
 }
 
 // watchLoop is watch's one goroutine that judges: it makes the checks of

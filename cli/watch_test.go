@@ -497,3 +497,51 @@ func TestWatchBadStart(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchLeaderElection: two replicas of watch --auto-reconcile
+// --leader-elect share a Lease: one leads and reconciles, the other judges
+// and writes nothing; stopped, the leader gives the Lease up and the other
+// takes it and reconciles the next drift.
+func TestWatchLeaderElection(t *testing.T) {
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{
+		"picked.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: picked, namespace: NAMESPACE, labels: {reconcile: auto}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: picked}}
+  template:
+    metadata: {labels: {app: picked}}
+    spec: {containers: [{name: web, image: "nginx:1.27.3"}]}
+`,
+		"settings.yaml": `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: NAMESPACE, labels: {reconcile: auto}}
+data: {log-level: info}
+`,
+	})
+	deploy(t, ns, dir, "apply")
+	args := []string{"-f", dir, "--auto-reconcile", "-l", "reconcile=auto", "--force-conflicts", "--leader-elect", "--leader-elect-namespace", ns}
+	lease := `\(Lease ` + ns + `/kubedrift`
+	a := startWatch(t, testcluster.AdminUser, ns, args...)
+	a.waitFor(`leading ` + lease + `, as \S+\): this replica reconciles`)
+	b := startWatch(t, testcluster.AdminUser, ns, args...)
+	b.waitFor(`leads ` + lease + `\): this replica judges, and does not reconcile`)
+	a.waitFor(`  checked    2 objects: 2 in sync`)
+	b.waitFor(`  checked    2 objects: 2 in sync`)
+
+	kubectl(t, "delete", "configmap/settings", "-n", ns)
+	a.waitFor(`  created    ConfigMap ` + ns + `/settings \(as kubedrift\), now in sync$`)
+	b.waitFor(`  in sync    ConfigMap ` + ns + `/settings  .*\(was missing\)$`)
+	if strings.Contains(b.stdout.String(), "created    ConfigMap") {
+		t.Errorf("the replica that does not lead reconciled:\n%s", b)
+	}
+
+	if code := a.stop(); code != 0 {
+		t.Errorf("the leader exited %d when stopped, want 0\n%s", code, a)
+	}
+	b.waitFor(`leading ` + lease + `, as \S+\): this replica reconciles`)
+	kubectl(t, "scale", "deployment/picked", "--replicas=5", "-n", ns)
+	b.waitFor(`  applied    Deployment\.apps ` + ns + `/picked \(as \S+\), now in sync; took back spec\.replicas`)
+}
