@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"bytes"
 	"cmp"
 	_ "embed"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apimachinery/pkg/version"
 )
@@ -152,36 +152,11 @@ func parseDefaults(data []byte) (*builtinDefaults, error) {
 }
 
 // jsonValue decodes a default as unstructured objects hold it: whole
-// numbers as int64.
+// numbers as int64 (apimachinery's JSON decoding does that).
 func jsonValue(data json.RawMessage) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return numbers(v), nil
-}
-
-// numbers turns the json.Numbers in v into int64 or float64.
-func numbers(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return i
-		}
-		f, _ := v.Float64()
-		return f
-	case map[string]any:
-		for k, e := range v {
-			v[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = numbers(e)
-		}
-	}
-	return v
+	err := utiljson.Unmarshal(data, &v)
+	return v, err
 }
 
 // defaultsNode holds a kind's defaults below one path of its objects: the

@@ -746,8 +746,11 @@ func (e *Engine) judge(ctx context.Context, obj *unstructured.Unstructured, d *D
 		r.Foreign = slices.DeleteFunc(r.Foreign, func(f ForeignField) bool {
 			return slices.ContainsFunc(r.Changes, func(c Change) bool { return c.Pointer == f.Pointer })
 		})
-		if note := defaultsSkewNote(r, run.version.get(e.live)); note != "" {
-			r.Note = joinNotes(r.Note, note)
+		if len(r.defaulted) > 0 {
+			// Asks the cluster its version once, only where it matters.
+			if note := defaultsSkewNote(r, run.version.get(e.live)); note != "" {
+				r.Note = joinNotes(r.Note, note)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,9 +60,9 @@ func (l *Leader) Lead(ctx context.Context, lead func(ctx context.Context)) error
 	elector, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
 		Lock:            lock,
 		Name:            l.Name,
-		LeaseDuration:   cmpOr(l.LeaseDuration, 15*time.Second),
-		RenewDeadline:   cmpOr(l.RenewDeadline, 10*time.Second),
-		RetryPeriod:     cmpOr(l.RetryPeriod, 2*time.Second),
+		LeaseDuration:   cmp.Or(l.LeaseDuration, 15*time.Second),
+		RenewDeadline:   cmp.Or(l.RenewDeadline, 10*time.Second),
+		RetryPeriod:     cmp.Or(l.RetryPeriod, 2*time.Second),
 		ReleaseOnCancel: true,
 		Callbacks: leaderelection.LeaderCallbacks{
 			OnStartedLeading: func(ctx context.Context) {
@@ -95,11 +96,4 @@ func (l *Leader) Lead(ctx context.Context, lead func(ctx context.Context)) error
 		return fmt.Errorf("%w %s/%s", ErrLostLease, l.Namespace, l.Name)
 	}
 	return nil
-}
-
-func cmpOr(d, otherwise time.Duration) time.Duration {
-	if d == 0 {
-		return otherwise
-	}
-	return d
 }
