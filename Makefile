@@ -51,7 +51,7 @@ BINDIR ?= $(PREFIX)/bin
 DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 RELEASE_URL ?= https://github.com/kubedrift/kubedrift/releases/download/$(VERSION)
 
-.PHONY: all build test fuzz demo tools lint clean install uninstall dist generate
+.PHONY: all build test fuzz demo tools lint clean install uninstall dist generate image
 
 all: build
 
@@ -85,6 +85,18 @@ dist:
 		$(addprefix dist/build/,$(subst /,_,$(DIST_PLATFORMS)))
 	rm -rf dist/build
 	cat dist/checksums.txt
+
+# image: its name (deploy/ runs ghcr.io/kubedrift/kubedrift:latest, the
+# default), its architecture, and PUSH=1 to push it with docker's credentials.
+IMAGE ?=
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+PUSH ?=
+
+## image: the container image, without Docker: a static kubedrift on a nonroot base of our own, as an OCI layout (dist/image/oci) and a tarball for docker load (dist/image/image.tar); IMAGE=registry/name:tag PUSH=1 pushes it
+image:
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags '-s -w $(VERSION_LDFLAGS)' -o dist/image/kubedrift .
+	$(GO) run ./hack/image -binary dist/image/kubedrift -arch $(IMAGE_ARCH) -out dist/image \
+		-version '$(VERSION)' -revision '$(COMMIT)' $(if $(IMAGE),-image '$(IMAGE)') $(if $(PUSH),-push)
 
 ## test: vet, then every test with the race detector, the ones against the real API server included, then each fuzz target briefly
 test: tools

@@ -80,17 +80,27 @@ func BinDir() (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
 	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", fmt.Errorf("%w; set KUBEBUILDER_ASSETS", err)
+	}
+	return filepath.Join(root, "bin"), nil
+}
+
+// moduleRoot returns the directory of the go.mod above the working
+// directory: this module's root when a test of it runs.
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "bin"), nil
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("cannot find the module root (go.mod) above the working directory; set KUBEBUILDER_ASSETS")
+			return "", errors.New("cannot find the module root (go.mod) above the working directory")
 		}
 		dir = parent
 	}
@@ -461,4 +471,22 @@ func Main(m *testing.M, use func(*Cluster)) {
 		code = max(code, 1)
 	}
 	os.Exit(code)
+}
+
+// BuildKubedrift builds the kubedrift binary from this module into out,
+// with env added to the go command's environment (CGO_ENABLED=0 GOOS=linux
+// for a static binary): for tests that run kubedrift as a process of its
+// own, the way a pod or a person runs it.
+func BuildKubedrift(ctx context.Context, out string, env ...string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, ".")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build kubedrift: %w\n%s", err, out)
+	}
+	return nil
 }
