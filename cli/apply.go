@@ -124,7 +124,7 @@ func describeOutcome(oc reconcile.Outcome) (string, bool) {
 	}[oc.Action]
 	switch {
 	case len(oc.Conflicts) > 0:
-		return fmt.Sprintf("conflict   %s: %s; to leave it to its owner, remove it from the manifest or ignore it (kubedrift ignore); --force-conflicts takes it",
+		return fmt.Sprintf("conflict   %s: %s; to leave it to its owner, remove it from the manifest or leave it out of the comparison (an ignore rule: kubedrift ignore; or a preset that covers it: kubedrift ignore --presets), and --apply leaves it as it is; --force-conflicts takes it",
 			oc.Ref, describeConflicts(oc.Conflicts)), false
 	case oc.Immutable:
 		return fmt.Sprintf("immutable  %s: the manifest changes a field that cannot change in place; --recreate deletes the object and creates it again", oc.Ref), false
@@ -137,7 +137,16 @@ func describeOutcome(oc reconcile.Outcome) (string, bool) {
 	case oc.Verdict.Status != drift.InSync:
 		return fmt.Sprintf("%-10s %s (as %s), but it is still %s", verb, oc.Ref, oc.Manager, oc.Verdict.Status), false
 	}
-	return fmt.Sprintf("%-10s %s (as %s), now in sync%s", verb, oc.Ref, oc.Manager, describeTaken(oc.Taken)), true
+	return fmt.Sprintf("%-10s %s (as %s), now in sync%s%s", verb, oc.Ref, oc.Manager, describeTaken(oc.Taken), describeKept(oc.KeptLive)), true
+}
+
+// describeKept says which fields left out of the comparison a reconcile
+// left as they were: "; left /spec/replicas as it was (not compared)".
+func describeKept(kept []string) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	return "; left " + strings.Join(kept, ", ") + " as it was (not compared)"
 }
 
 // describeConflicts names the fields an apply was refused for, by owner,

@@ -139,7 +139,9 @@ func (a *autoReconciler) reconcile(ctx context.Context, ref drift.Ref) reconcile
 	case r.Controller != nil:
 		return skip(fmt.Sprintf("managed by %s, which would fight the change: %s", r.Controller, r.Controller.Fights()))
 	}
-	oc, ok := a.s.reconcile(ctx, ref, a.opts)
+	opts := a.opts
+	opts.LeftOut = drift.LeftOut(r)
+	oc, ok := a.s.reconcile(ctx, ref, opts)
 	if !ok {
 		return skip("no manifest declares it any more")
 	}
@@ -160,7 +162,7 @@ func (a *autoReconciler) reconcile(ctx context.Context, ref drift.Ref) reconcile
 // nor recreates an object.
 func describeAutoOutcome(oc reconcile.Outcome) (string, bool) {
 	if slices.ContainsFunc(oc.Conflicts, func(c reconcile.Conflict) bool { return c.Tool == "" }) {
-		return fmt.Sprintf("%-*s %s: %s; watch never takes a field from a controller: remove it from the manifest or ignore it (kubedrift ignore)",
+		return fmt.Sprintf("%-*s %s: %s; watch never takes a field from a controller: remove it from the manifest or leave it out of the comparison (kubedrift ignore, or a preset: kubedrift ignore --presets)",
 			statusWidth, "conflict", oc.Ref, describeConflicts(oc.Conflicts)), false
 	}
 	if oc.Immutable {

@@ -177,30 +177,47 @@ spec:
       resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
 `
 
-// TestApplyRefusesControllersFields has the real HPA controller own a
-// Deployment's replicas, and a person set its image: --apply does not take
-// the controller's field unasked, names it and says what to do instead,
-// and writes nothing.
-func TestApplyRefusesControllersFields(t *testing.T) {
+// TestApplyLeavesControllersFields has the real HPA controller own a
+// Deployment's replicas (its minimum above the manifest's), and a person set
+// its image. The autoscaled-replicas preset leaves the replicas out of the
+// comparison, and --apply leaves them as they are: it puts the image back,
+// and takes nothing from the controller. Without the preset, --apply does
+// not take the controller's field unasked: it names it, says what to do
+// instead, and writes nothing.
+func TestApplyLeavesControllersFields(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
 	dir := manifests(t, ns, map[string]string{"app.yaml": autoscaledApp})
 	deploy(t, ns, dir, "apply", "-n", ns)
 	kubectl(t, "wait", "deployment/api", "-n", ns, "--timeout=90s", "--for=jsonpath={.spec.replicas}=3")
-	kubectl(t, "set", "image", "deployment/api", "api=nginx:1.28.0", "-n", ns)
+	replicasAndImage := func() string {
+		return kubectl(t, "get", "deployment/api", "-n", ns, "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}")
+	}
+	logFile := t.TempDir() + "/log"
 
+	kubectl(t, "set", "image", "deployment/api", "api=nginx:1.28.0", "-n", ns)
 	r := kubedrift(t, testcluster.AdminUser, ns, "--check", "-f", dir)
 	assertCode(t, r, cli.ExitDrift)
-	assertContains(t, r, "drifted   Deployment.apps "+ns+"/api", "preset autoscaled-replicas")
+	assertContains(t, r, "drifted   Deployment.apps "+ns+"/api", "spared /spec/replicas: preset autoscaled-replicas")
+	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--log-file", logFile, "-f", dir)
+	assertCode(t, r, cli.ExitInSync)
+	assertContains(t, r,
+		"applied    Deployment.apps "+ns+"/api (as kubedrift), now in sync",
+		`took back spec.template.spec.containers[name="api"].image from kubectl set`,
+		"left /spec/replicas as it was (not compared)")
+	if got := replicasAndImage(); got != "3 nginx:1.27.3" {
+		t.Errorf("after --apply the Deployment's replicas and image are %s, want the autoscaler's 3 and the manifest's image", got)
+	}
 
-	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--log-file", t.TempDir()+"/log", "-f", dir)
+	kubectl(t, "set", "image", "deployment/api", "api=nginx:1.28.0", "-n", ns)
+	r = kubedrift(t, testcluster.AdminUser, ns, "--apply", "--no-presets", "--log-file", logFile, "-f", dir)
 	assertCode(t, r, cli.ExitDrift)
 	assertContains(t, r,
 		"conflict   Deployment.apps "+ns+"/api: ",
 		`spec.replicas is owned by "kube-controller-manager", not a tool people change objects with`,
-		"remove it from the manifest or ignore it",
+		"remove it from the manifest or leave it out of the comparison (an ignore rule: kubedrift ignore; or a preset that covers it",
 		"0 reconciled, 1 not")
-	if got := kubectl(t, "get", "deployment/api", "-n", ns, "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}"); got != "3 nginx:1.28.0" {
+	if got := replicasAndImage(); got != "3 nginx:1.28.0" {
 		t.Errorf("a refused apply changed the Deployment: replicas and image are %s", got)
 	}
 }

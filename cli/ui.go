@@ -222,11 +222,19 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 	return engine.Judge(ctx, d), true
 }
 
-// Reconcile puts one object back, as --apply would.
+// Reconcile puts one object back, as --apply would, judged afresh first for
+// the fields its comparison leaves out, which the apply leaves as they are.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{Force: opts.Force, Recreate: opts.Recreate, TakeFromPeople: true})
+	gone := ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
+	r, ok := s.Recheck(ctx, ref)
 	if !ok {
-		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
+		return gone
+	}
+	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{
+		Force: opts.Force, Recreate: opts.Recreate, TakeFromPeople: true, LeftOut: drift.LeftOut(r),
+	})
+	if !ok {
+		return gone
 	}
 	return outcome(oc)
 }

@@ -2,8 +2,11 @@ package drift
 
 import (
 	"context"
+	"slices"
+	"strconv"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // ApplyPlan is how to make a live object what Check showed as its desired
@@ -57,4 +60,83 @@ func (e *Engine) Judge(ctx context.Context, d Desired) Result {
 		}
 	}
 	panic("drift: Check gave no verdict on a desired object") // it gives one to each
+}
+
+// LeftOut returns the fields the check left out of r's comparison, as JSON
+// pointers: those ignore rules removed and those it spared (presets, what a
+// chart's render cannot know).
+func LeftOut(r Result) []string {
+	out := slices.Clone(r.Ignored)
+	for _, s := range r.Spared {
+		out = append(out, s.Pointer)
+	}
+	return out
+}
+
+// KeepLive sets, in the plan's object, each field at pointers (LeftOut) to
+// live's value, and removes the ones live does not hold: the apply then
+// leaves what the check left out as it is, rather than take a field from
+// the autoscaler that owns it or overwrite a password the chart generated
+// (Argo CD's RespectIgnoreDifferences). Applying live's own value takes
+// nothing from anyone: it conflicts with no owner and deletes nothing. A
+// pointer into a part of the object the manifest does not set is skipped;
+// it returns the pointers it kept. The plan's object is its own (Plan
+// resolves a copy), and changed in place.
+func (p *ApplyPlan) KeepLive(live *unstructured.Unstructured, pointers []string) []string {
+	var kept []string
+	for _, ptr := range pointers {
+		tokens, err := parseIgnorePointer(ptr)
+		if err != nil || live == nil {
+			continue
+		}
+		lv, inLive := pointerGet(live.Object, tokens)
+		parent, ok := pointerGet(p.Object.Object, tokens[:len(tokens)-1])
+		if !ok {
+			continue
+		}
+		last := tokens[len(tokens)-1]
+		switch parent := parent.(type) {
+		case map[string]any:
+			if _, set := parent[last]; !set && !inLive {
+				continue
+			}
+			if inLive {
+				parent[last] = runtime.DeepCopyJSONValue(lv)
+			} else {
+				delete(parent, last)
+			}
+		case []any:
+			i, err := strconv.Atoi(last)
+			if err != nil || i >= len(parent) || !inLive {
+				continue // an item is not taken out of a list by position
+			}
+			parent[i] = runtime.DeepCopyJSONValue(lv)
+		default:
+			continue
+		}
+		kept = append(kept, ptr)
+	}
+	return kept
+}
+
+// pointerGet returns the value under v that the reference tokens name.
+func pointerGet(v any, tokens []string) (any, bool) {
+	for _, t := range tokens {
+		switch node := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = node[t]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(t)
+			if err != nil || i < 0 || i >= len(node) {
+				return nil, false
+			}
+			v = node[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
 }

@@ -63,6 +63,13 @@ type ReconcileOptions struct {
 	// checked by the server, webhooks included, before it writes; a refused
 	// dry run is reported as the refused apply would be.
 	DryRunFirst bool
+	// LeftOut are the fields the check left out of the object's
+	// comparison (drift.LeftOut: ignore rules, presets, what a chart's
+	// render cannot know), as JSON pointers. The apply sets them to the live
+	// object's values: it leaves them to whoever owns them (an autoscaler's
+	// replicas) and keeps what the source could not know (a generated
+	// password), as the check did.
+	LeftOut []string
 }
 
 // Outcome is what a reconcile of one object did.
@@ -84,6 +91,9 @@ type Outcome struct {
 	// objects with by hand (people.yaml), which a reconcile takes unasked:
 	// putting back what a person changed is what it is for.
 	Taken []Conflict
+	// KeptLive are the fields of LeftOut the apply set to the live
+	// object's values.
+	KeptLive []string
 	// Immutable says the apply was refused for changing a field that cannot
 	// change in place: the object must be recreated (Recreate).
 	Immutable bool
@@ -168,6 +178,7 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 		return err
 	}
 	out.Manager = plan.Manager
+	out.KeptLive = plan.KeepLive(live, opts.LeftOut)
 	if live == nil {
 		out.Action = ActionCreate
 		_, err := r.send(ctx, plan.Object, plan.Manager, false, opts)
@@ -340,10 +351,11 @@ func withResourceVersion(metadata any, rv string) map[string]any {
 // kind known), then the rest. An object that fails is reported in its
 // Outcome and the others still go ahead.
 func (r *Reconciler) ReconcileAll(ctx context.Context, desired []drift.Desired, rep *drift.Report, opts ReconcileOptions) []Outcome {
-	todo := map[objectKey]bool{}
+	todo, leftOut := map[objectKey]bool{}, map[objectKey][]string{}
 	for _, res := range rep.Results {
 		if res.Status == drift.Drifted || res.Status == drift.Missing {
 			todo[keyOfResult(res)] = true
+			leftOut[keyOfResult(res)] = drift.LeftOut(res)
 		}
 	}
 	phases := make([][]drift.Desired, 3)
@@ -363,6 +375,8 @@ func (r *Reconciler) ReconcileAll(ctx context.Context, desired []drift.Desired, 
 	var outcomes []Outcome
 	for phase, objs := range phases {
 		for _, d := range objs {
+			opts := opts
+			opts.LeftOut = leftOut[keyOfDesired(d)]
 			out := r.Reconcile(ctx, d, opts)
 			if phase == 1 && out.Err == nil {
 				if err := r.Client.WaitEstablished(ctx, d.Object.GetName()); err != nil {
