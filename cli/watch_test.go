@@ -53,6 +53,7 @@ type watchRun struct {
 	t              *testing.T
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
+	killProcess    func() // a watch process's SIGKILL
 	done           chan int
 	code           int
 	stopped        bool
@@ -118,8 +119,19 @@ func (w *watchRun) waitFor(pattern string) []string {
 // the nth line's submatches.
 func (w *watchRun) waitForNth(pattern string, n int) []string {
 	w.t.Helper()
+	return w.waitUntil(time.Now().Add(waitTimeout), pattern, n)
+}
+
+// waitWithin waits until a line of the output matches pattern, no later
+// than deadline, and returns the line's submatches.
+func (w *watchRun) waitWithin(deadline time.Time, pattern string) []string {
+	w.t.Helper()
+	return w.waitUntil(deadline, pattern, 1)
+}
+
+func (w *watchRun) waitUntil(deadline time.Time, pattern string, n int) []string {
+	w.t.Helper()
 	re := regexp.MustCompile("(?m)" + pattern)
-	deadline := time.Now().Add(waitTimeout)
 	for {
 		if m := re.FindAllStringSubmatch(w.stdout.String(), n); len(m) == n {
 			return m[n-1]
@@ -131,7 +143,7 @@ func (w *watchRun) waitForNth(pattern string, n int) []string {
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			w.t.Fatalf("%d lines of the output did not match %s within %s\n%s", n, pattern, waitTimeout, w)
+			w.t.Fatalf("%d lines of the output did not match %s by %s\n%s", n, pattern, deadline.Format(time.TimeOnly), w)
 		}
 	}
 }

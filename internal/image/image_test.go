@@ -50,7 +50,7 @@ func TestImageRunsWatchInCluster(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	binary := filepath.Join(dir, "kubedrift")
-	if err := testcluster.BuildKubedrift(ctx, binary, "CGO_ENABLED=0", "GOOS=linux"); err != nil {
+	if err := testcluster.BuildKubedrift(ctx, binary); err != nil {
 		t.Fatal(err)
 	}
 	bin, err := os.ReadFile(binary)

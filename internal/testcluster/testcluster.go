@@ -473,18 +473,18 @@ func Main(m *testing.M, use func(*Cluster)) {
 	os.Exit(code)
 }
 
-// BuildKubedrift builds the kubedrift binary from this module into out,
-// with env added to the go command's environment (CGO_ENABLED=0 GOOS=linux
-// for a static binary): for tests that run kubedrift as a process of its
-// own, the way a pod or a person runs it.
-func BuildKubedrift(ctx context.Context, out string, env ...string) error {
+// BuildKubedrift builds the kubedrift binary from this module into out, as
+// it is released: static (CGO_ENABLED=0) for linux. For tests that run
+// kubedrift as a process of its own, the way a pod or a person runs it;
+// they share one build configuration, so that the second build is a link.
+func BuildKubedrift(ctx context.Context, out string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, ".")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build kubedrift: %w\n%s", err, out)
 	}
