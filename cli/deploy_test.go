@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -87,11 +88,30 @@ func TestDeployManifests(t *testing.T) {
 		t.Errorf("Service %s is not scraped, or not on the container's port %s", service.Name, container.Ports[0].Name)
 	}
 
-	// The server accepts it all. The namespace is created first, as the
-	// first file creates it when this is applied for real.
-	kubectl(t, "create", "namespace", ns.Name)
+	// It writes only what it reconciles, and its Lease.
+	for key, verbs := range map[string][]string{
+		"Role/kubedrift-reconcile": {"patch", "create"},
+		"Role/kubedrift-leader":    {"get", "create", "update"},
+	} {
+		var role rbacv1.Role
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(objects[key], &role, true); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		for _, rule := range role.Rules {
+			if !slices.Equal(rule.Verbs, verbs) {
+				t.Errorf("%s allows %q, want %q", key, rule.Verbs, verbs)
+			}
+		}
+	}
+	if deployment.Spec.Replicas == nil || *deployment.Spec.Replicas != 2 {
+		t.Errorf("the Deployment runs %v replicas, want two, one of which leads", deployment.Spec.Replicas)
+	}
+
+	// The server accepts it all. The namespaces are created first, as the
+	// first file creates them when this is applied for real.
+	kubectl(t, "apply", "-f", filepath.Join(deployDir, "00-namespace.yaml"))
 	t.Cleanup(func() {
-		_, _ = cluster.Kubectl(context.Background(), testcluster.AdminUser, "delete", "namespace", ns.Name, "--wait=false")
+		_, _ = cluster.Kubectl(context.Background(), testcluster.AdminUser, "delete", "-f", filepath.Join(deployDir, "00-namespace.yaml"), "--wait=false")
 	})
 	kubectl(t, "apply", "--dry-run=server", "-f", deployDir)
 
@@ -119,14 +139,21 @@ func TestDeployManifests(t *testing.T) {
 		t.Fatalf("the container runs %q, not kubedrift watch", args)
 	}
 	for flag, value := range map[string]string{
-		"-f": mountPath, "--metrics-addr": ":8080", "--cache-dir": "/tmp/kube-cache",
+		"-f": mountPath, "--metrics-addr": ":8080", "--cache-dir": "/tmp/kube-cache", "--log-file": "/dev/stderr",
+		"-l": "app.kubernetes.io/part-of=shop",
 	} {
 		i := slices.Index(args, flag)
 		if i < 0 || i+1 == len(args) || args[i+1] != value {
 			t.Fatalf("the container's args %q have no %s %s", args, flag, value)
 		}
 	}
-	for flag, value := range map[string]string{"-f": manifestsDir, "--metrics-addr": "127.0.0.1:0", "--cache-dir": t.TempDir()} {
+	for _, flag := range []string{"--auto-reconcile", "--leader-elect"} {
+		if !slices.Contains(args, flag) {
+			t.Errorf("the container's args %q have no %s", args, flag)
+		}
+	}
+	logFile := filepath.Join(t.TempDir(), "writes.log")
+	for flag, value := range map[string]string{"-f": manifestsDir, "--metrics-addr": "127.0.0.1:0", "--cache-dir": t.TempDir(), "--log-file": logFile} {
 		args[slices.Index(args, flag)+1] = value
 	}
 	kubectl(t, "apply", "-f", filepath.Join(deployDir, "10-rbac.yaml"))
@@ -135,10 +162,14 @@ func TestDeployManifests(t *testing.T) {
 	})
 	w := startWatch(t, testcluster.AdminUser, ns.Name, append(args[1:], "--as", "system:serviceaccount:"+sa.Namespace+":"+sa.Name)...)
 	addr := w.metricsAddr()
-	// The example application is not deployed: four missing objects,
-	// every one judged.
-	w.waitFor(`"event":"check","message":"4 objects: 0 in sync, 0 drifted, 4 missing, 0 errors"`)
-	w.waitMetrics(addr, map[string]float64{`kubedrift_objects{status="missing"}`: 4, `kubedrift_objects{status="error"}`: 0})
+	// The example application is not deployed, but for its namespace:
+	// three missing objects, which the replica, leading, creates.
+	w.waitFor(`"event":"info","message":"leading \(Lease kubedrift/kubedrift`)
+	w.waitFor(`"event":"check","message":"4 objects: 1 in sync, 0 drifted, 3 missing, 0 errors"`)
+	for _, obj := range []string{"Deployment.apps shop/web", "Service shop/web", "ConfigMap shop/shop-settings"} {
+		w.waitFor(`"event":"reconcile".*"message":"created +` + regexp.QuoteMeta(obj) + ` \(as kubedrift\), now in sync"`)
+	}
+	w.waitMetrics(addr, map[string]float64{`kubedrift_objects{status="in_sync"}`: 4, `kubedrift_objects{status="error"}`: 0})
 	w.stop()
 }
 

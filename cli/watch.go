@@ -69,8 +69,9 @@ writing at once and exits, so that its restart campaigns again; one that is
 stopped gives the Lease up for another to take. The Lease needs get, create
 and update on leases.coordination.k8s.io in its namespace.
 
-To run it in a cluster, as a Deployment with a read-only ServiceAccount, see
-deploy/ in kubedrift's repository.`
+To run it in a cluster, as a Deployment of two replicas with --leader-elect
+and a ServiceAccount that may write only what it reconciles, see deploy/ in
+kubedrift's repository.`
 
 const watchExamples = `  # Log each change of verdict of the manifests in k8s/, and serve metrics
   kubedrift watch -f k8s/ --metrics-addr :8080

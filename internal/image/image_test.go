@@ -304,11 +304,15 @@ func deploymentImage(t *testing.T) string {
 }
 
 // deploymentArgs are deploy/'s container arguments, without its metrics
-// address.
+// address, and with the write log in /tmp rather than /dev/stderr: a
+// container runtime gives the container its /dev, a chroot does not.
 func deploymentArgs(t *testing.T) []string {
 	args := deployment(t).Spec.Template.Spec.Containers[0].Args
 	if i := slices.Index(args, "--metrics-addr"); i >= 0 {
 		args = slices.Delete(args, i, i+2)
+	}
+	if i := slices.Index(args, "--log-file"); i >= 0 && i+1 < len(args) {
+		args[i+1] = "/tmp/writes.log"
 	}
 	return args
 }
