@@ -26,7 +26,7 @@ func TestDescribeConflicts(t *testing.T) {
 		}
 	}
 	line, ok = describeAutoOutcome(oc)
-	if ok || !strings.Contains(line, "watch never takes a field from a controller") || strings.Contains(line, "--force-conflicts") {
+	if ok || !strings.Contains(line, "watch takes no field from a controller that --take-from does not name") || strings.Contains(line, "--force-conflicts") {
 		t.Errorf("watch: %q (ok %v), want the controller's field left alone, without --force-conflicts", line, ok)
 	}
 	oc.Conflicts = oc.Conflicts[1:]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -56,7 +57,9 @@ for a missing object its manifest's. Each attempt judges the object afresh,
 sends the apply as a dry run, and only then for real, as --apply would. It
 takes back fields people changed by hand (kubectl edit, scale, patch, ...)
 only with --force-conflicts, never a field a controller owns (an autoscaler's
-replicas, an operator's write), never deletes or recreates an object, and
+replicas, an operator's write) unless --take-from names its field manager,
+leaves the fields the comparison leaves out (ignore rules, presets) as they
+are, never deletes or recreates an object, and
 leaves alone objects that Flux, Argo CD or Helm keep: their controller would
 fight the change. A failed attempt is tried
 again with backoff (from 1s, doubling, to about 17 minutes). Each attempt is a
@@ -104,6 +107,9 @@ type watchOptions struct {
 	// edit, scale, patch, ...), never a controller's: a reconcile nobody
 	// watches does not fight an autoscaler or an operator.
 	ForceConflicts bool
+	// TakeFrom, with AutoReconcile, names the field managers (globs)
+	// whose fields are taken too: controllers the manifests overrule.
+	TakeFrom []string
 	// LeaderElect, with AutoReconcile, reconciles only while this replica
 	// holds the Lease LeaderElectNamespace/LeaderElectID (the namespace
 	// defaults to the kubeconfig's, which in a pod is the pod's).
@@ -164,6 +170,7 @@ func newWatchCommand(root *cobra.Command, o *Options) *cobra.Command {
 	f.DurationVar(&w.Resync, "resync", 10*time.Minute, "how often to read the manifests again and judge everything, for what the watches missed")
 	f.BoolVar(&w.AutoReconcile, "auto-reconcile", false, "put back each drifted or missing object whose labels match -l/--selector (required) by server-side apply, after a dry run; never deletes")
 	f.BoolVar(&w.ForceConflicts, "force-conflicts", false, "with --auto-reconcile, take back the fields people changed by hand (kubectl edit, scale, patch, ...; never a controller's)")
+	f.StringSliceVar(&w.TakeFrom, "take-from", nil, "with --auto-reconcile, take the fields these field managers own too (a glob each, such as my-operator or hpa-*): the controllers whose writes the manifests overrule; without it no controller's field is taken")
 	f.BoolVar(&w.LeaderElect, "leader-elect", false, "with --auto-reconcile, reconcile only while this replica holds a Lease, so that of several replicas one writes; every replica judges and serves metrics")
 	f.StringVar(&w.LeaderElectNamespace, "leader-elect-namespace", "", "the Lease's namespace (default: the pod's, or the kubeconfig's)")
 	f.StringVar(&w.LeaderElectID, "leader-elect-id", "kubedrift", "the Lease's name: replicas that share it elect one leader")
@@ -191,6 +198,14 @@ func (w *watchOptions) validate() error {
 	}
 	if w.ForceConflicts && !w.AutoReconcile {
 		return errors.New("--force-conflicts goes with --auto-reconcile")
+	}
+	if len(w.TakeFrom) > 0 && !w.AutoReconcile {
+		return errors.New("--take-from goes with --auto-reconcile")
+	}
+	for _, glob := range w.TakeFrom {
+		if _, err := path.Match(glob, ""); err != nil {
+			return fmt.Errorf("--take-from %q: %w", glob, err)
+		}
 	}
 	if w.LeaderElect && !w.AutoReconcile {
 		return errors.New("--leader-elect elects the replica that reconciles: it goes with --auto-reconcile")
@@ -253,9 +268,11 @@ func (w *watchOptions) run(ctx context.Context) error {
 	var lost error
 	if w.AutoReconcile {
 		selector, _ := labels.Parse(w.o.Selector) // checked by Validate
-		loop.auto = newAutoReconciler(loop.s, selector, w.ForceConflicts, events, metrics)
+		loop.auto = reconcile.NewAuto(autoSource{loop.s},
+			reconcile.AutoOptions{Selector: selector, TakeFromPeople: w.ForceConflicts, TakeFrom: w.TakeFrom},
+			reportAttempt(events, metrics))
 		if !w.LeaderElect {
-			wg.Go(func() { loop.auto.run(ctx) })
+			wg.Go(func() { loop.auto.Run(ctx) })
 		} else {
 			leader, err := w.leader(namespace, events)
 			if err != nil {
@@ -265,7 +282,7 @@ func (w *watchOptions) run(ctx context.Context) error {
 				// A replica that lost the Lease has stopped writing;
 				// it stops altogether, as controllers do, and its
 				// restart campaigns again.
-				if err := leader.Lead(ctx, loop.auto.run); err != nil {
+				if err := leader.Lead(ctx, loop.auto.Run); err != nil {
 					lost = err
 					cancel()
 				}
@@ -318,7 +335,7 @@ type watchLoop struct {
 	metrics  *watchMetrics
 	verdicts *verdicts
 	// auto is nil without --auto-reconcile.
-	auto   *autoReconciler
+	auto   *reconcile.Auto
 	resync time.Duration
 	// needsCluster says some sources (--release) cannot be read without
 	// the cluster.
@@ -438,7 +455,7 @@ func (l *watchLoop) observe(r *drift.Result) {
 		l.events.verdict(r, c.Previous, c.First)
 	}
 	if l.auto != nil {
-		l.auto.offer(r)
+		l.auto.Offer(r)
 	}
 }
 

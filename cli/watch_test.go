@@ -377,7 +377,7 @@ func TestWatchSurvivesLostCluster(t *testing.T) {
 // puts back the one the selector picks, and leaves the other; it leaves
 // one that Flux keeps too, and creates a missing ConfigMap. A field that
 // kubectl scale took is a conflict, and taken back only with
-// --force-conflicts.
+// --force-conflicts; an operator's only with --take-from.
 func TestWatchAutoReconcile(t *testing.T) {
 	ns := namespace(t)
 	deployment := func(name, labels string) string {
@@ -464,6 +464,19 @@ data: {log-level: info}
 	if regexp.MustCompile(`(applied|failed|conflict|skipped) +Deployment\.apps ` + ns + `/left`).MatchString(w.stdout.String()) {
 		t.Errorf("watch tried to reconcile a Deployment the selector does not pick\n%s", w)
 	}
+
+	// A controller's field is not taken, even with --force-conflicts,
+	// unless --take-from names its manager.
+	kubectl(t, "patch", "deployment/picked", "-n", ns, "--type=json", "--field-manager=shop-operator",
+		"-p", `[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.28.0"}]`)
+	w = startWatch(t, testcluster.AdminUser, ns, "-f", dir, "--auto-reconcile", "-l", "reconcile=auto", "--force-conflicts",
+		"--log-file", logFile)
+	w.waitFor(`  conflict   Deployment\.apps ` + ns + `/picked: .*image is owned by "shop-operator", not a tool people change objects with; watch takes no field from a controller that --take-from does not name`)
+	w.stop()
+	w = startWatch(t, testcluster.AdminUser, ns, "-f", dir, "--auto-reconcile", "-l", "reconcile=auto", "--take-from", "shop-*",
+		"--log-file", logFile)
+	w.waitFor(`  applied    Deployment\.apps ` + ns + `/picked \(as \S+\), now in sync; took back .*image from "shop-operator"`)
+	w.stop()
 
 	log, err := os.ReadFile(logFile)
 	if err != nil {

@@ -119,21 +119,11 @@ func (l *eventLog) checked(rep *drift.Report, inputErrs []error) {
 	l.writeText(now, "checked", summary)
 }
 
-// reconcileResult is what one attempt of --auto-reconcile came to, as
-// kubedrift_reconciles_total counts it.
-type reconcileResult string
-
-const (
-	reconcileApplied reconcileResult = "applied"
-	reconcileFailed  reconcileResult = "failed"
-	reconcileSkipped reconcileResult = "skipped"
-)
-
 // reconciled logs one action of --auto-reconcile: line says it all, as
 // describeOutcome words it ("applied    Deployment.apps shop/web (as
 // kubectl), now in sync"); oc, when the write was tried, adds the action
 // and the field manager to the JSON.
-func (l *eventLog) reconciled(ref drift.Ref, result reconcileResult, oc *reconcile.Outcome, line string) {
+func (l *eventLog) reconciled(ref drift.Ref, result reconcile.AutoResult, oc *reconcile.Outcome, line string) {
 	now := l.now()
 	if !l.json {
 		l.writeText(now, "", line)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/reconcile"
 )
 
 // watchMetrics are the Prometheus metrics of kubedrift watch, in a registry
@@ -66,7 +67,7 @@ func newWatchMetrics(autoReconcile bool) *watchMetrics {
 			Help: "Attempts of --auto-reconcile by result: applied (written, now in sync), failed (refused, or still not in sync; retried with backoff) or skipped (in sync by then, or managed by another controller).",
 		}, []string{"result"})
 		m.registry.MustRegister(m.reconciles)
-		for _, result := range []reconcileResult{reconcileApplied, reconcileFailed, reconcileSkipped} {
+		for _, result := range reconcile.AutoResults {
 			m.reconciles.WithLabelValues(string(result))
 		}
 	}
@@ -81,7 +82,7 @@ func (m *watchMetrics) setCounts(counts map[drift.Status]int) {
 }
 
 // reconciled counts one attempt of --auto-reconcile.
-func (m *watchMetrics) reconciled(result reconcileResult) {
+func (m *watchMetrics) reconciled(result reconcile.AutoResult) {
 	if m.reconciles != nil {
 		m.reconciles.WithLabelValues(string(result)).Inc()
 	}

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,8 +74,14 @@ func unquotePrefix(s string) (string, string) {
 	return unquoted, s[len(quoted):]
 }
 
-// byPeople reports whether every conflict is on a field a person's tool
-// owns: a reconcile takes those back unasked.
-func byPeople(conflicts []Conflict) bool {
-	return len(conflicts) > 0 && !slices.ContainsFunc(conflicts, func(c Conflict) bool { return c.Tool == "" })
+// mayTake reports whether the reconcile takes every field in conflicts
+// unforced: each is a person's, and TakeFromPeople, or its manager is one
+// TakeFrom names.
+func (o ReconcileOptions) mayTake(conflicts []Conflict) bool {
+	return len(conflicts) > 0 && !slices.ContainsFunc(conflicts, func(c Conflict) bool {
+		return !(c.Tool != "" && o.TakeFromPeople) && !slices.ContainsFunc(o.TakeFrom, func(glob string) bool {
+			matched, _ := path.Match(glob, c.Manager)
+			return matched
+		})
+	})
 }

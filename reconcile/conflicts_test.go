@@ -34,11 +34,22 @@ func TestConflictsOf(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("conflicts\n%+v\nwant\n%+v", got, want)
 	}
-	if byPeople(got) {
-		t.Error("byPeople with a controller among the owners")
-	}
-	if !byPeople(got[1:]) {
-		t.Error("not byPeople, though people's tools own every field")
+	for _, c := range []struct {
+		opts      ReconcileOptions
+		conflicts []Conflict
+		want      bool
+	}{
+		{ReconcileOptions{TakeFromPeople: true}, got, false}, // a controller among the owners
+		{ReconcileOptions{TakeFromPeople: true}, got[1:], true},
+		{ReconcileOptions{}, got[1:], false}, // people's, but not to be taken
+		{ReconcileOptions{TakeFrom: []string{"hpa-*"}}, got[:1], true},
+		{ReconcileOptions{TakeFrom: []string{"hpa-*"}}, got, false},
+		{ReconcileOptions{TakeFromPeople: true, TakeFrom: []string{"hpa-*"}}, got, true},
+		{ReconcileOptions{TakeFromPeople: true}, nil, false}, // no conflict: nothing to take
+	} {
+		if may := c.opts.mayTake(c.conflicts); may != c.want {
+			t.Errorf("%+v takes %v: %v, want %v", c.opts, c.conflicts, may, c.want)
+		}
 	}
 	if got := conflictsOf(apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, "c", fmt.Errorf("the object has been modified"))); got != nil {
 		t.Errorf("a stale write read as conflicts: %v", got)

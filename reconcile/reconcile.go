@@ -53,6 +53,10 @@ type ReconcileOptions struct {
 	// says so (Outcome.Taken): --apply and the UI, where a person asked
 	// for the reconcile, put back what people changed.
 	TakeFromPeople bool
+	// TakeFrom are field managers (path.Match globs) whose fields are
+	// taken as people's are: a rule that names a controller the reconcile
+	// may overrule.
+	TakeFrom []string
 	// Recreate deletes and creates again an object whose manifest changes
 	// an immutable field. Without it that is reported and nothing is
 	// written.
@@ -89,7 +93,8 @@ type Outcome struct {
 	Conflicts []Conflict
 	// Taken are the fields the apply took back from the tools people change
 	// objects with by hand (people.yaml), which a reconcile takes unasked:
-	// putting back what a person changed is what it is for.
+	// putting back what a person changed is what it is for; and from the
+	// managers ReconcileOptions.TakeFrom names.
 	Taken []Conflict
 	// KeptLive are the fields of LeftOut the apply set to the live
 	// object's values.
@@ -193,7 +198,7 @@ func (r *Reconciler) apply(ctx context.Context, obj *unstructured.Unstructured, 
 	applied := plan.Object.DeepCopy()
 	applied.SetResourceVersion(live.GetResourceVersion())
 	stored, err := r.send(ctx, applied, plan.Manager, opts.Force, opts)
-	if taken := conflictsOf(err); !opts.Force && opts.TakeFromPeople && byPeople(taken) {
+	if taken := conflictsOf(err); !opts.Force && opts.mayTake(taken) {
 		// What people changed by hand, with kubectl edit, scale, patch
 		// and the like: the reconcile puts it back, and says whose it was.
 		out.Taken = taken
