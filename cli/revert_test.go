@@ -221,3 +221,39 @@ func TestApplyLeavesControllersFields(t *testing.T) {
 		t.Errorf("a refused apply changed the Deployment: replicas and image are %s", got)
 	}
 }
+
+// TestApplyRefusedNamesTheReason: a reconcile the API server refuses (the
+// apply would merge a Service's ports into two named alike) is reported with
+// the object, the field and the server's reason, and the other objects of
+// the run are still reconciled.
+func TestApplyRefusedNamesTheReason(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t)
+	dir := manifests(t, ns, map[string]string{"app.yaml": `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: NAMESPACE}
+spec:
+  selector: {app: api}
+  ports:
+    - {name: http, port: 80, targetPort: 8080}
+    - {name: metrics, port: 9090}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: NAMESPACE}
+data: {log-level: info}
+`})
+	kubectl(t, "apply", "--server-side", "-f", dir)
+	kubectl(t, "patch", "service", "api", "-n", ns, "--type=json", "-p", `[{"op":"replace","path":"/spec/ports/0/port","value":8000}]`)
+	kubectl(t, "patch", "configmap", "settings", "-n", ns, "--type=merge", "-p", `{"data":{"log-level":"debug"}}`)
+
+	r := kubedrift(t, testcluster.AdminUser, ns, "--apply", "--log-file", t.TempDir()+"/log", "-f", dir)
+	assertCode(t, r, cli.ExitDrift)
+	if n := strings.Count(r.stdout, "the server would refuse this apply"); n != 1 {
+		t.Errorf("the check says %d times that the server would refuse the Service's apply, want once\n%v", n, r)
+	}
+	assertContains(t, r,
+		"failed     Service "+ns+`/api: `, `spec.ports[1].name: Duplicate value: "http"`,
+		"applied    ConfigMap "+ns+"/settings (as kubedrift), now in sync; took back data.log-level from kubectl patch",
+		"1 reconciled, 1 not")
+}

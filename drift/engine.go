@@ -827,7 +827,8 @@ func (e *Engine) answer(ctx context.Context, obj, live *unstructured.Unstructure
 	if want != live {
 		run.crds.defaults(ctx, e.live, run, want)
 	}
-	if refused := refusedBecause(want); len(refused) > 0 {
+	// The server's own refusal, when it gave one, says it already.
+	if refused := refusedBecause(want); len(refused) > 0 && !strings.HasPrefix(r.Note, refusedNote) {
 		r.Note = joinNotes(r.Note, refusedNote+strings.Join(refused, "; "))
 	}
 	return want, nil

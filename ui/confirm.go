@@ -141,6 +141,9 @@ func (m Model) finishReconcile(msg outcomeMsg) (Model, tea.Cmd) {
 		if len(out.Taken) > 0 {
 			m.message += "; took back " + strings.Join(out.Taken, ", ")
 		}
+		if len(out.Kept) > 0 {
+			m.message += "; left " + strings.Join(out.Kept, ", ") + " as it was (not compared)"
+		}
 	default:
 		m.message = fmt.Sprintf("%s %s as %s", out.Action, msg.ref, out.Manager)
 	}

@@ -59,6 +59,9 @@ type Outcome struct {
 	// Taken name the fields the apply took back from the tools people
 	// change objects with: "spec.replicas from kubectl scale".
 	Taken []string
+	// Kept are the fields the comparison leaves out, which the apply left
+	// as the live object has them: "/spec/replicas".
+	Kept []string
 	// Immutable says the object must be recreated to be reconciled.
 	Immutable bool
 	// Err says why the object is not reconciled.
