@@ -349,7 +349,7 @@ func (o *Options) uiOptions(namespace string, log *slog.Logger) ui.Options {
 		}
 	}
 	return ui.Options{
-		Checker: s, Reconciler: rec, ReadOnly: o.ReadOnly, Ignorer: s,
+		Checker: s, Reconciler: rec, PersonsTool: reconcile.PersonsTool, ReadOnly: o.ReadOnly, Ignorer: s,
 		Changes: s.changes, Errors: s.errors, Reconnects: s.reconnects, Title: title,
 	}
 }

@@ -201,7 +201,7 @@ func (m Model) renderConfirm() string {
 			for _, ch := range r.Changes {
 				line := "  " + ch.Describe(m.opts.Now())
 				if ch.Conflict {
-					line += s.Warning.Render("  [needs force]")
+					line += s.Warning.Render("  " + m.conflictNote(ch.Manager))
 				}
 				b = append(b, line)
 			}
@@ -288,4 +288,15 @@ func (m Model) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "kubedrift"
 	return v
+}
+
+// conflictNote says what a reconcile does about a field that manager owns:
+// takes it back from a person's tool, or needs force.
+func (m Model) conflictNote(manager string) string {
+	if m.opts.PersonsTool != nil {
+		if tool, ok := m.opts.PersonsTool(manager); ok {
+			return "[taken back from " + tool + "]"
+		}
+	}
+	return "[needs force]"
 }

@@ -73,6 +73,10 @@ type Options struct {
 	Checker Checker
 	// Reconciler writes; nil, or ReadOnly, hides every write action.
 	Reconciler Reconciler
+	// PersonsTool names the tool a person changed a field with, by the
+	// field manager that owns it (reconcile.PersonsTool): a reconcile
+	// takes such a field back without force. Nil knows no tool.
+	PersonsTool func(manager string) (tool string, ok bool)
 	ReadOnly   bool
 	// Ignorer writes ignore rules from the diff view; nil turns that off.
 	Ignorer Ignorer

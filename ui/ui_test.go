@@ -236,6 +236,18 @@ func TestDiffViewShowsAttributionAndDiff(t *testing.T) {
 	}
 }
 
+// A field a person's tool owns is taken back without force, and the
+// confirmation says so.
+func TestConfirmNamesPersonsTool(t *testing.T) {
+	m := loaded(t, 100, 24, &fakeReconciler{})
+	m.opts.PersonsTool = func(manager string) (string, bool) { return "kubectl edit", manager == "kubectl-edit" }
+	m = keys(t, m, "down", "a")
+	assertScreen(t, m, "spec.replicas: 5 -> 3", "[taken back from kubectl edit]")
+	if strings.Contains(m.View().Content, "[needs force]") {
+		t.Errorf("a person's field is shown as needing force:\n%s", m.View().Content)
+	}
+}
+
 func TestReconcileConflictThenForce(t *testing.T) {
 	fixed := sample()[0]
 	fixed.Status, fixed.Changes = drift.InSync, nil
