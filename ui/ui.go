@@ -77,7 +77,7 @@ type Options struct {
 	// field manager that owns it (reconcile.PersonsTool): a reconcile
 	// takes such a field back without force. Nil knows no tool.
 	PersonsTool func(manager string) (tool string, ok bool)
-	ReadOnly   bool
+	ReadOnly    bool
 	// Ignorer writes ignore rules from the diff view; nil turns that off.
 	Ignorer Ignorer
 	// Changes names live objects that changed while the UI is open, which it
