@@ -51,9 +51,13 @@ BINDIR ?= $(PREFIX)/bin
 DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 RELEASE_URL ?= https://github.com/kubedrift/kubedrift/releases/download/$(VERSION)
 
-.PHONY: all build test fuzz demo tools lint clean install uninstall dist generate image
+.PHONY: all build test fuzz demo tools lint clean install uninstall dist generate image help
 
 all: build
+
+## help: this list: each target and what it makes
+help:
+	@awk -F': ' '/^## / { sub(/^## /, ""); t = $$1; sub(/^[^:]*: /, ""); printf "  %-10s %s\n", t, $$0 }' $(MAKEFILE_LIST)
 
 ## build: the kubedrift binary, and bin/kubectl-drift for use as a kubectl plugin
 build:
@@ -163,5 +167,6 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+## clean: remove bin/ and dist/
 clean:
-	rm -rf bin
+	rm -rf bin dist
