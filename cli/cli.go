@@ -431,9 +431,9 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 	if _, err := client.ServerVersion(); err != nil {
 		var netErr net.Error
 		if errors.As(err, &netErr) && netErr.Timeout() {
-			return nil, nil, fmt.Errorf("cannot reach the cluster at %s: it did not answer in time (--request-timeout): %w", cfg.Host, err)
+			return nil, nil, fmt.Errorf("%w at %s: it did not answer in time (--request-timeout): %w", drift.ErrUnreachable, cfg.Host, err)
 		}
-		return nil, nil, fmt.Errorf("cannot reach the cluster at %s (check --kubeconfig and --context): %w", cfg.Host, err)
+		return nil, nil, fmt.Errorf("%w at %s (check --kubeconfig and --context): %w", drift.ErrUnreachable, cfg.Host, err)
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

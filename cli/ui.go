@@ -281,7 +281,7 @@ func (s *session) AddIgnoreRule(ref drift.Ref, pointer string) error {
 }
 
 func outcome(o reconcile.Outcome) ui.Outcome {
-	out := ui.Outcome{Action: string(o.Action), Manager: o.Manager, Verdict: o.Verdict, Kept: o.KeptLive, Immutable: o.Immutable, Err: o.Err}
+	out := ui.Outcome{Action: ui.Action(o.Action), Manager: o.Manager, Verdict: o.Verdict, Kept: o.KeptLive, Immutable: o.Immutable, Err: o.Err}
 	for _, c := range o.Conflicts {
 		out.Conflicts = append(out.Conflicts, c.String())
 	}

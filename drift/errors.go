@@ -13,6 +13,10 @@ import (
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
+// ErrUnreachable is the error, wrapped, of a cluster that does not answer:
+// callers tell it by errors.Is, never by its text.
+var ErrUnreachable = errors.New("cannot reach the cluster")
+
 // refusedNote starts the note on an object whose apply the server refuses,
 // or would: what someone changed collides with the manifest.
 const refusedNote = "the server would refuse this apply: "
@@ -47,7 +51,7 @@ func Classify(err error) Reason {
 		return ReasonImmutable
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
 		return ReasonInvalid
-	case utilnet.IsConnectionRefused(err), utilnet.IsConnectionReset(err), utilnet.IsProbableEOF(err),
+	case errors.Is(err, ErrUnreachable), utilnet.IsConnectionRefused(err), utilnet.IsConnectionReset(err), utilnet.IsProbableEOF(err),
 		apierrors.IsServiceUnavailable(err), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err),
 		errors.Is(err, context.DeadlineExceeded):
 		return ReasonUnreachable

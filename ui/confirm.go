@@ -132,7 +132,7 @@ func (m Model) finishReconcile(msg outcomeMsg) (Model, tea.Cmd) {
 		return m, nil
 	case out.Err != nil:
 		m.message = fmt.Sprintf("%s: %v", msg.ref, out.Err)
-	case out.Action == "delete":
+	case out.Action == ActionDelete:
 		m.message = fmt.Sprintf("deleted %s", msg.ref)
 		m.list.remove(msg.ref)
 	case out.Verdict != nil:

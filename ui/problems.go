@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/kubedrift/kubedrift/drift"
 )
 
 // problems draws the problems with the input in height lines: each error,
@@ -31,7 +34,7 @@ func (m Model) problems(height int) string {
 // problemAdvice says what to do about the problems with the input.
 func problemAdvice(errs []error, loading bool) string {
 	for _, err := range errs {
-		if strings.Contains(err.Error(), "cannot reach the cluster") {
+		if errors.Is(err, drift.ErrUnreachable) {
 			if loading {
 				return "Trying again now."
 			}

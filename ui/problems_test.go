@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ func (c *unreachableChecker) Check(ctx context.Context, found func(drift.Result,
 	if !c.up {
 		return nil, []error{
 			errors.New("k8s/bad.yaml:3: mapping values are not allowed in this context"),
-			errors.New("cannot reach the cluster at https://127.0.0.1:1 (check --kubeconfig and --context): connection refused"),
+			fmt.Errorf("%w at https://127.0.0.1:1 (check --kubeconfig and --context): connection refused", drift.ErrUnreachable),
 		}
 	}
 	return &drift.Report{Results: sample()}, nil

@@ -47,11 +47,23 @@ type ReconcileOptions struct {
 	Force, Recreate bool
 }
 
+// Action is what a reconcile did to an object.
+type Action string
+
+// The actions of a reconcile, as reconcile.Action names them.
+const (
+	ActionCreate   Action = "create"
+	ActionApply    Action = "apply"
+	ActionRecreate Action = "recreate"
+	ActionDelete   Action = "delete"
+)
+
 // Outcome is what a reconcile did (see reconcile.Outcome).
 type Outcome struct {
-	// Action is what was done: create, apply, recreate or delete. Manager
-	// is the field manager it was done as.
-	Action, Manager string
+	// Action is what was done, and Manager the field manager it was done
+	// as.
+	Action  Action
+	Manager string
 	// Verdict is the object's verdict afterwards, when it was judged again.
 	Verdict *drift.Result
 	// Conflicts name the fields other managers own that stopped the apply.

@@ -252,8 +252,8 @@ func TestReconcileConflictThenForce(t *testing.T) {
 	fixed := sample()[0]
 	fixed.Status, fixed.Changes = drift.InSync, nil
 	rec := &fakeReconciler{outcomes: []Outcome{
-		{Action: "apply", Manager: "kubectl", Conflicts: []string{"spec.replicas (owned by kubectl-edit)"}, Err: errors.New("conflict")},
-		{Action: "apply", Manager: "kubectl", Verdict: &fixed},
+		{Action: ActionApply, Manager: "kubectl", Conflicts: []string{"spec.replicas (owned by kubectl-edit)"}, Err: errors.New("conflict")},
+		{Action: ActionApply, Manager: "kubectl", Verdict: &fixed},
 	}}
 	m := loaded(t, 100, 24, rec)
 	m = keys(t, m, "down", "a")
@@ -282,8 +282,8 @@ func TestReconcileCancelled(t *testing.T) {
 
 func TestImmutableNeedsTwoConfirmations(t *testing.T) {
 	rec := &fakeReconciler{outcomes: []Outcome{
-		{Action: "apply", Immutable: true, Err: errors.New("immutable")},
-		{Action: "recreate", Manager: "kubedrift", Verdict: &drift.Result{Ref: ref("Deployment", "shop", "web"), Status: drift.InSync}},
+		{Action: ActionApply, Immutable: true, Err: errors.New("immutable")},
+		{Action: ActionRecreate, Manager: "kubedrift", Verdict: &drift.Result{Ref: ref("Deployment", "shop", "web"), Status: drift.InSync}},
 	}}
 	m := loaded(t, 100, 24, rec)
 	m = keys(t, m, "down", "a", "y")
@@ -302,7 +302,7 @@ func TestImmutableNeedsTwoConfirmations(t *testing.T) {
 }
 
 func TestDeleteUnmanagedNeedsTheName(t *testing.T) {
-	rec := &fakeReconciler{outcomes: []Outcome{{Action: "delete"}}}
+	rec := &fakeReconciler{outcomes: []Outcome{{Action: ActionDelete}}}
 	m := loaded(t, 100, 24, rec)
 	m = keys(t, m, "down", "down", "down", "X")
 	assertScreen(t, m, "Delete the unmanaged object ConfigMap shop/leftover?", "Type its name (leftover)")
