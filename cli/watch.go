@@ -261,18 +261,19 @@ func (w *watchOptions) run(ctx context.Context) error {
 			}
 		})
 	}
-	loop := &watchLoop{
-		s: newSession(w.o, namespace, writeLog), events: events, metrics: metrics,
-		verdicts: newVerdicts(), resync: w.Resync, needsCluster: len(w.o.Releases) > 0,
+	s := newSession(w.o, namespace, writeLog)
+	watch := &reconcile.Watch{
+		Judge: sessionJudge{s}, Observer: watchObserver{events, metrics},
+		Resync: w.Resync, NeedsCluster: len(w.o.Releases) > 0,
 	}
 	var lost error
 	if w.AutoReconcile {
 		selector, _ := labels.Parse(w.o.Selector) // checked by Validate
-		loop.auto = reconcile.NewAuto(autoSource{loop.s},
+		watch.Auto = reconcile.NewAuto(autoSource{s},
 			reconcile.AutoOptions{Selector: selector, TakeFromPeople: w.ForceConflicts, TakeFrom: w.TakeFrom},
 			reportAttempt(events, metrics))
 		if !w.LeaderElect {
-			wg.Go(func() { loop.auto.Run(ctx) })
+			wg.Go(func() { watch.Auto.Run(ctx) })
 		} else {
 			leader, err := w.leader(namespace, events)
 			if err != nil {
@@ -282,14 +283,14 @@ func (w *watchOptions) run(ctx context.Context) error {
 				// A replica that lost the Lease has stopped writing;
 				// it stops altogether, as controllers do, and its
 				// restart campaigns again.
-				if err := leader.Lead(ctx, loop.auto.Run); err != nil {
+				if err := leader.Lead(ctx, watch.Auto.Run); err != nil {
 					lost = err
 					cancel()
 				}
 			})
 		}
 	}
-	err = loop.run(ctx)
+	err = watch.Run(ctx)
 	cancel()
 	wg.Wait()
 	if lost != nil {
@@ -325,155 +326,29 @@ func (w *watchOptions) leader(namespace string, events *eventLog) (*reconcile.Le
 	return l, nil
 }
 
-// watchLoop is watch's one goroutine that judges: it makes the checks of
-// everything and the rechecks of changed objects, and turns their verdicts
-// into log lines, metrics and, with --auto-reconcile, work for the
-// reconciler.
-type watchLoop struct {
-	s        *session
-	events   *eventLog
-	metrics  *watchMetrics
-	verdicts *verdicts
-	// auto is nil without --auto-reconcile.
-	auto   *reconcile.Auto
-	resync time.Duration
-	// needsCluster says some sources (--release) cannot be read without
-	// the cluster.
-	needsCluster bool
-	// retry is how long to wait before the next check after one that did
-	// not reach the cluster; 0 after one that did.
-	retry time.Duration
+// sessionJudge is the session as a reconcile.Watch judges through it.
+type sessionJudge struct{ *session }
+
+func (s sessionJudge) CheckAll(ctx context.Context) (*drift.Report, []error, error) {
+	return s.check(ctx, nil)
+}
+func (s sessionJudge) Changes() <-chan drift.Ref   { return s.changes }
+func (s sessionJudge) Errors() <-chan error        { return s.errors }
+func (s sessionJudge) Reconnects() <-chan struct{} { return s.reconnects }
+
+// watchObserver is watch's log and metrics, as a reconcile.Watch tells them
+// what it sees.
+type watchObserver struct {
+	events  *eventLog
+	metrics *watchMetrics
 }
 
-// Retries of a check that did not reach the cluster: from checkRetryMin,
-// doubling, to --resync.
-const checkRetryMin = 5 * time.Second
-
-func (l *watchLoop) run(ctx context.Context) error {
-	rep, inputErrs, connErr := l.s.check(ctx, nil)
-	// Unreadable manifests at the start are a mistake to fix, not a state
-	// to watch from: watch would judge a part of the desired state for as
-	// long as it runs. Without the cluster, a release cannot be read, so
-	// the errors may be the cluster's.
-	if len(inputErrs) > 0 && (connErr == nil || !l.needsCluster) {
-		return fmt.Errorf("the desired state cannot be read:\n%w", errors.Join(inputErrs...))
-	}
-	timer := time.NewTimer(l.next(l.judged(rep, inputErrs, connErr)))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			l.events.info("stopped")
-			return nil
-		case ref := <-l.s.changes:
-			for _, ref := range drain(l.s.changes, ref) {
-				l.recheck(ctx, ref)
-			}
-		case err := <-l.s.errors:
-			l.events.problem(err)
-		case <-l.s.reconnects:
-			l.events.info("the cluster answers again: judging everything again")
-			timer.Reset(l.next(l.check(ctx)))
-		case <-timer.C:
-			timer.Reset(l.next(l.check(ctx)))
-		}
-	}
+func (o watchObserver) Verdict(r *drift.Result, prev drift.Status, first bool) {
+	o.events.verdict(r, prev, first)
 }
-
-// next returns how long to wait for the next check of everything: --resync
-// after one that reached the cluster, a growing while after one that did
-// not.
-func (l *watchLoop) next(reached bool) time.Duration {
-	if reached {
-		l.retry = 0
-		return l.resync
-	}
-	l.retry = min(max(2*l.retry, checkRetryMin), l.resync)
-	return l.retry
-}
-
-// check judges everything again, from the sources read again, and reports
-// whether it reached the cluster.
-func (l *watchLoop) check(ctx context.Context) bool {
-	rep, inputErrs, connErr := l.s.check(ctx, nil)
-	if ctx.Err() != nil {
-		return true
-	}
-	return l.judged(rep, inputErrs, connErr)
-}
-
-// judged logs a check of everything, records its verdicts, and reports
-// whether it reached the cluster: it connected, and no object failed to be
-// judged for want of it.
-func (l *watchLoop) judged(rep *drift.Report, inputErrs []error, connErr error) bool {
-	for _, err := range inputErrs {
-		l.events.problem(err)
-	}
-	if connErr != nil {
-		l.events.problem(connErr)
-		return false
-	}
-	for _, err := range rep.Problems {
-		l.events.problem(err)
-	}
-	for i := range rep.Results {
-		l.observe(&rep.Results[i])
-	}
-	l.verdicts.keepOnly(rep.Results)
-	l.metrics.setCounts(l.verdicts.counts())
-	l.events.checked(rep, append(inputErrs, rep.Problems...))
-	if countReason(rep, drift.ReasonUnreachable) > 0 {
-		return false
-	}
-	l.metrics.lastCheck.SetToCurrentTime()
-	return true
-}
-
-// recheck judges the object ref names again, after its live object
-// changed.
-func (l *watchLoop) recheck(ctx context.Context, ref drift.Ref) {
-	r, ok := l.s.Recheck(ctx, ref)
-	if !ok || ctx.Err() != nil {
-		return
-	}
-	l.observe(&r)
-	l.metrics.setCounts(l.verdicts.counts())
-}
-
-// observe records a verdict and, when it changed, says so: in the log
-// (unless it is an object's first and it is in sync), in the drift events,
-// and to the reconciler.
-func (l *watchLoop) observe(r *drift.Result) {
-	c := l.verdicts.record(r)
-	if !c.Changed {
-		return
-	}
-	if c.driftEvent(r.Status) {
-		l.metrics.driftEvents.Inc()
-	}
-	if !c.First || r.Status != drift.InSync {
-		l.events.verdict(r, c.Previous, c.First)
-	}
-	if l.auto != nil {
-		l.auto.Offer(r)
-	}
-}
-
-// drain returns first and the refs waiting on ch after it, each once, in
-// the order they came: a rollout changes a Deployment many times in a
-// second, and one judgement after the last change says all.
-func drain(ch <-chan drift.Ref, first drift.Ref) []drift.Ref {
-	refs := []drift.Ref{first}
-	seen := map[drift.Ref]bool{first: true}
-	for {
-		select {
-		case ref := <-ch:
-			if !seen[ref] {
-				seen[ref] = true
-				refs = append(refs, ref)
-			}
-		default:
-			return refs
-		}
-	}
-}
+func (o watchObserver) DriftEvent()                             { o.metrics.driftEvents.Inc() }
+func (o watchObserver) Counts(byStatus map[drift.Status]int)    { o.metrics.setCounts(byStatus) }
+func (o watchObserver) Checked(rep *drift.Report, errs []error) { o.events.checked(rep, errs) }
+func (o watchObserver) Reached()                                { o.metrics.lastCheck.SetToCurrentTime() }
+func (o watchObserver) Problem(err error)                       { o.events.problem(err) }
+func (o watchObserver) Info(msg string)                         { o.events.info("%s", msg) }

@@ -33,7 +33,7 @@ func TestAutoSelects(t *testing.T) {
 		{"missing, manifest does not", nil, labelled(map[string]string{"app": "web"}), false},
 		{"nothing to go by", nil, nil, false},
 	} {
-		r := &drift.Result{Ref: drift.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, Status: drift.Drifted, Live: tt.live, Want: tt.want}
+		r := &drift.Result{Ref: webRef, Status: drift.Drifted, Live: tt.live, Want: tt.want}
 		if tt.live == nil {
 			r.Status = drift.Missing
 		}
