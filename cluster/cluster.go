@@ -28,10 +28,6 @@ import (
 	"k8s.io/client-go/restmapper"
 )
 
-// FieldManager is the name kubedrift's applies, dry runs included, carry in
-// managedFields.
-const FieldManager = "kubedrift"
-
 // rediscoverInterval is the least time between two refreshes of discovery
 // caused by unknown kinds, so that many manifests of a kind the cluster truly
 // lacks cost one refresh, not one each.

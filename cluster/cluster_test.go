@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubedrift/kubedrift/cluster"
+	"github.com/kubedrift/kubedrift/drift"
 	"github.com/kubedrift/kubedrift/internal/testcluster"
 )
 
@@ -165,7 +166,7 @@ func TestDryRunApplyWritesNothing(t *testing.T) {
 kind: ConfigMap
 metadata: {name: dry, namespace: default}
 data: {k: desired}
-`), cluster.FieldManager)
+`), drift.FieldManager)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +177,8 @@ data: {k: desired}
 	for _, f := range want.GetManagedFields() {
 		managers[f.Manager] = true
 	}
-	if !managers[cluster.FieldManager] {
-		t.Errorf("dry run answer has managers %v, want %s among them", managers, cluster.FieldManager)
+	if !managers[drift.FieldManager] {
+		t.Errorf("dry run answer has managers %v, want %s among them", managers, drift.FieldManager)
 	}
 
 	after, err := c.Get(ctx, configMapGVK, "default", "dry")
@@ -193,7 +194,7 @@ data: {k: desired}
 	created, err := c.DryRunApply(ctx, object(t, `apiVersion: v1
 kind: ConfigMap
 metadata: {name: dry-new, namespace: default}
-`), cluster.FieldManager)
+`), drift.FieldManager)
 	if err != nil || created.GetName() != "dry-new" {
 		t.Fatalf("dry run of a new object = %v, %v", created, err)
 	}

@@ -30,13 +30,13 @@ func applier(entries []metav1.ManagedFieldsEntry, desired *unstructured.Unstruct
 		if e.Operation != "Apply" || e.Subresource != "" || e.FieldsV1 == nil || !ownsSomeOf(e.FieldsV1.GetRawBytes(), desired.Object) {
 			continue
 		}
-		if e.Manager == fieldManager || (found != "" && found != e.Manager) {
-			return fieldManager
+		if e.Manager == FieldManager || (found != "" && found != e.Manager) {
+			return FieldManager
 		}
 		found = e.Manager
 	}
 	if found == "" {
-		return fieldManager
+		return FieldManager
 	}
 	return found
 }

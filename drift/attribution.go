@@ -9,9 +9,9 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 )
 
-// fieldManager is the field manager kubedrift applies with (the same name
-// as cluster.FieldManager, which drift may not import).
-const fieldManager = "kubedrift"
+// FieldManager is the field manager kubedrift applies and dry-runs with,
+// unless it applies as the manifest's own applier (see ApplyPlan.Manager).
+const FieldManager = "kubedrift"
 
 // Attribute fills in the Manager, Operation, Time and Conflict of each
 // change from managedFields, the live object's own (taken before it was
@@ -126,7 +126,7 @@ func preferred(a, b *owner) bool {
 		return true
 	}
 	return cmp.Or(
-		-boolCompare(a.manager != fieldManager, b.manager != fieldManager),
+		-boolCompare(a.manager != FieldManager, b.manager != FieldManager),
 		-boolCompare(a.operation == string(metav1.ManagedFieldsOperationUpdate), b.operation == string(metav1.ManagedFieldsOperationUpdate)),
 		-a.time.Compare(b.time),
 		cmp.Compare(a.manager, b.manager),

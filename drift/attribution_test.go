@@ -271,7 +271,7 @@ func TestAttribute(t *testing.T) {
 			}
 			// Left over from an earlier call: Attribute must clear it.
 			changes[0].Manager, changes[0].Operation, changes[0].Conflict = "stale", "Apply", true
-			Attribute(changes, realisticEntries(t), fieldManager)
+			Attribute(changes, realisticEntries(t), FieldManager)
 			got := changes[0]
 			got.Pointer = ""
 			if !equalChange(got, tt.change) {
@@ -371,7 +371,7 @@ func TestAttributeShared(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			changes := []Change{{Path: "data.level", Live: "info", Want: "debug"}}
-			Attribute(changes, tt.entries, fieldManager)
+			Attribute(changes, tt.entries, FieldManager)
 			if got := changes[0]; got.Manager != tt.manager || got.Conflict != tt.conflict {
 				t.Errorf("Attribute() = manager %q, conflict %v; want %q, %v", got.Manager, got.Conflict, tt.manager, tt.conflict)
 			}
@@ -436,7 +436,7 @@ data: {log-level: info}
 		setField(want, containers, "spec", "template", "spec", "containers")
 
 		changes := FieldChanges(stripped(live), want)
-		Attribute(changes, live.GetManagedFields(), fieldManager)
+		Attribute(changes, live.GetManagedFields(), FieldManager)
 		if len(changes) != 2 {
 			t.Fatalf("FieldChanges() =\n%s\nwant replicas and image", dumpChanges(changes))
 		}
@@ -483,7 +483,7 @@ data: {log-level: info}
 		want := stripped(live)
 		setField(want, "1", "metadata", "annotations", "deployment.kubernetes.io/revision")
 		changes := FieldChanges(stripped(live), want)
-		Attribute(changes, live.GetManagedFields(), fieldManager)
+		Attribute(changes, live.GetManagedFields(), FieldManager)
 		if len(changes) != 1 {
 			t.Fatalf("FieldChanges() =\n%s\nwant the revision annotation", dumpChanges(changes))
 		}
@@ -497,7 +497,7 @@ data: {log-level: info}
 		want := stripped(live)
 		setField(want, "front", "metadata", "labels", "tier")
 		changes := FieldChanges(stripped(live), want)
-		Attribute(changes, live.GetManagedFields(), fieldManager)
+		Attribute(changes, live.GetManagedFields(), FieldManager)
 		if len(changes) != 1 || changes[0].Path != "metadata.labels.tier" {
 			t.Fatalf("FieldChanges() =\n%s\nwant the tier label", dumpChanges(changes))
 		}
@@ -525,7 +525,7 @@ func TestAttributeApplier(t *testing.T) {
 		Manager: "helm", Operation: "Apply", APIVersion: "v1", FieldsType: "FieldsV1",
 		FieldsV1: metav1.NewFieldsV1(`{"f:data":{".":{},"f:level":{}}}`),
 	}}
-	for applier, conflict := range map[string]bool{"helm": false, fieldManager: true} {
+	for applier, conflict := range map[string]bool{"helm": false, FieldManager: true} {
 		changes := []Change{{Path: "data.level", Live: "info", Want: "debug"}}
 		Attribute(changes, entries, applier)
 		if got := changes[0]; got.Manager != "helm" || got.Conflict != conflict {

@@ -55,9 +55,9 @@ type PageLister interface {
 
 // DryRunner answers what an object would look like after a reconcile.
 type DryRunner interface {
-	// DryRunApply sends obj as a forced server-side apply by fieldManager,
+	// DryRunApply sends obj as a forced server-side apply by manager,
 	// with dry run, and returns the object the server would store.
-	DryRunApply(ctx context.Context, obj *unstructured.Unstructured, fieldManager string) (*unstructured.Unstructured, error)
+	DryRunApply(ctx context.Context, obj *unstructured.Unstructured, manager string) (*unstructured.Unstructured, error)
 }
 
 // PatchPermission is what a DryRunner may also implement for

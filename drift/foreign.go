@@ -75,7 +75,7 @@ func foreignFields(desired *unstructured.Unstructured, managedFields []metav1.Ma
 	seen := map[string]int{}
 	for i := range owners {
 		o := &owners[i]
-		if o.manager == applier || o.manager == fieldManager || o.manager == creator || manifestAppliers[o.manager] || isClusterController(o.manager) {
+		if o.manager == applier || o.manager == FieldManager || o.manager == creator || manifestAppliers[o.manager] || isClusterController(o.manager) {
 			continue
 		}
 		o.fields.Leaves().Iterate(func(p fieldpath.Path) {
