@@ -22,8 +22,6 @@ type Styles struct {
 	Title lipgloss.Style
 	// Header is for table column headers and section headings.
 	Header lipgloss.Style
-	// Footer is the status line at the bottom: counts, mode, messages.
-	Footer lipgloss.Style
 	// HelpKey is a key in the help bar ("enter").
 	HelpKey lipgloss.Style
 	// HelpDesc is what the key does ("show diff").
@@ -36,8 +34,6 @@ type Styles struct {
 	// SelectedRow is the row under the cursor. Without colours (NO_COLOR) it
 	// is reverse video, so the cursor stays visible.
 	SelectedRow lipgloss.Style
-	// Cursor is the marker drawn before the selected row ("›").
-	Cursor lipgloss.Style
 
 	// Status colours a drift status label; see also [Styles.StatusStyle].
 	Status StatusStyles
@@ -59,11 +55,6 @@ type Styles struct {
 	Error lipgloss.Style
 	// Warning is a warning message.
 	Warning lipgloss.Style
-
-	// Border is a pane with a rounded border in the theme's border colour.
-	Border lipgloss.Style
-	// FocusedBorder is Border for the pane that has the keyboard focus.
-	FocusedBorder lipgloss.Style
 
 	// YAMLKey is a mapping key in a YAML view.
 	YAMLKey lipgloss.Style
@@ -153,16 +144,6 @@ func (t Theme) Styles() Styles {
 		}
 		return base
 	}
-	border := func(c color.Color) lipgloss.Style {
-		st := base.Border(lipgloss.RoundedBorder())
-		if hasColour(c) {
-			st = st.BorderForeground(c)
-		}
-		if hasColour(t.Background) {
-			st = st.BorderBackground(t.Background)
-		}
-		return st
-	}
 
 	selected := lipgloss.NewStyle().Bold(true)
 	if hasColour(t.Selection) {
@@ -180,14 +161,12 @@ func (t Theme) Styles() Styles {
 
 		Title:         fg(t.Accent).Bold(true),
 		Header:        fg(t.Header).Bold(true),
-		Footer:        fg(t.Muted),
 		HelpKey:       fg(t.Accent).Bold(true),
 		HelpDesc:      fg(t.Muted),
 		HelpSeparator: fg(t.Border),
 
 		Row:         fg(t.Foreground),
 		SelectedRow: selected,
-		Cursor:      fg(t.Accent).Bold(true),
 
 		Status: StatusStyles{
 			InSync:    fg(t.InSync),
@@ -206,9 +185,6 @@ func (t Theme) Styles() Styles {
 		Muted:   fg(t.Muted),
 		Error:   fg(t.Error).Bold(true),
 		Warning: fg(t.Warning),
-
-		Border:        border(t.Border),
-		FocusedBorder: border(t.Accent),
 
 		YAMLKey:         fg(t.YAMLKey),
 		YAMLString:      fg(t.YAMLString),

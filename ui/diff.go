@@ -302,13 +302,13 @@ func wrapLine(line string, width int) []string {
 	return append(parts, string(r))
 }
 
-// styleDiffLine colours a diff line: added and removed lines whole, hunk
-// headers, and the YAML of context lines by syntax.
+// styleDiffLine colours a diff line: the file headers, added and removed
+// lines whole, hunk headers, and the YAML of context lines by syntax.
 func (m Model) styleDiffLine(line string) string {
 	s := m.opts.Styles
 	switch {
 	case strings.HasPrefix(line, "+++"), strings.HasPrefix(line, "---"):
-		return s.Muted.Render(line)
+		return s.DiffHeader.Render(line)
 	case strings.HasPrefix(line, "+"):
 		return s.DiffAdd.Render(line)
 	case strings.HasPrefix(line, "-"):
