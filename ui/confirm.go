@@ -230,11 +230,17 @@ func (m Model) renderConfirm() string {
 			"No manifest declares it; deleting cannot be undone.",
 			"", "Type its name ("+r.Ref.Name+") and press enter, or esc:", "> "+c.typed)
 	}
-	lines := wrapAll(b, m.width)
-	for len(lines) < m.height-2 {
+	return fillHeight(wrapAll(b, m.width), m.height-2) + "\n" + m.footer(nil)
+}
+
+// fillHeight returns lines cut, or padded with empty lines, to height lines
+// (one at the least), joined by newlines: a screen that fills the terminal.
+func fillHeight(lines []string, height int) string {
+	height = max(height, 1)
+	for len(lines) < height {
 		lines = append(lines, "")
 	}
-	return strings.Join(lines[:max(m.height-2, 1)], "\n") + "\n" + m.footer(nil)
+	return strings.Join(lines[:height], "\n")
 }
 
 // wrapAll wraps styled lines at word boundaries to width cells.
@@ -259,11 +265,7 @@ func (m Model) renderHelp() string {
 	}
 	text := m.opts.Styles.Title.Render("Keys") + "\n\n" + keys +
 		"\n\nf shows only drifted, missing, unmanaged or error objects in turn; s sorts by status, kind or namespace.\nWhile a reconcile asks: y applies, F forces conflicts, R recreates, n or esc cancels.\nAny key closes this help."
-	lines := wrapAll(strings.Split(text, "\n"), m.width)
-	for len(lines) < m.height {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines[:m.height], "\n")
+	return fillHeight(wrapAll(strings.Split(text, "\n"), m.width), m.height)
 }
 
 // View draws the screen.

@@ -153,9 +153,5 @@ func (m Model) renderIgnore() string {
 			b = append(b, st.HelpKey.Render("y")+" write it and judge again   "+st.HelpKey.Render("n/esc")+" back")
 		}
 	}
-	lines := wrapAll(b, m.width)
-	for len(lines) < m.height-2 {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines[:max(m.height-2, 1)], "\n") + "\n" + m.footer(nil)
+	return fillHeight(wrapAll(b, m.width), m.height-2) + "\n" + m.footer(nil)
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
@@ -25,10 +24,7 @@ func (m Model) problems(height int) string {
 	if len(lines) > height {
 		lines = append(lines[:height-1], s.Muted.Render(fmt.Sprintf("… %d more lines", len(lines)-height+1)))
 	}
-	for len(lines) < height {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n") + "\n"
+	return fillHeight(lines, height) + "\n"
 }
 
 // problemAdvice says what to do about the problems with the input.
