@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -65,8 +66,9 @@ func (m Model) startReconcile(del bool) (tea.Model, tea.Cmd) {
 // confirmKey handles a key press while a reconcile is being confirmed.
 func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	c := &m.confirm
-	k := msg.String()
-	if k == "esc" || (c.stage != askDelete && k == "n") {
+	keys := m.keys
+	// While a name is typed, n is a letter of it.
+	if key.Matches(msg, keys.Cancel) || (c.stage != askDelete && key.Matches(msg, keys.No)) {
 		if c.stage != working {
 			m.view, m.message = c.back, "reconcile cancelled"
 		}
@@ -74,23 +76,23 @@ func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch c.stage {
 	case askApply:
-		if k == "y" {
+		if key.Matches(msg, keys.Yes) {
 			return m.write(ReconcileOptions{}, false)
 		}
 	case askForce:
-		if k == "F" {
+		if key.Matches(msg, keys.Force) {
 			return m.write(ReconcileOptions{Force: true}, false)
 		}
 	case askRecreate:
-		if k == "R" {
+		if key.Matches(msg, keys.Recreate) {
 			c.stage = askRecreateAgain
 		}
 	case askRecreateAgain:
-		if k == "y" {
+		if key.Matches(msg, keys.Yes) {
 			return m.write(ReconcileOptions{Force: true, Recreate: true}, false)
 		}
 	case askDelete:
-		switch k {
+		switch msg.String() { // a name being typed: text, not keys
 		case "enter":
 			if c.typed == c.result.Ref.Name {
 				return m.write(ReconcileOptions{}, true)
@@ -264,7 +266,9 @@ func (m Model) renderHelp() string {
 		keys = m.help.FullHelpView(groups[:half]) + "\n\n" + m.help.FullHelpView(groups[half:])
 	}
 	text := m.opts.Styles.Title.Render("Keys") + "\n\n" + keys +
-		"\n\nf shows only drifted, missing, unmanaged or error objects in turn; s sorts by status, kind or namespace.\nWhile a reconcile asks: y applies, F forces conflicts, R recreates, n or esc cancels.\nAny key closes this help."
+		"\n\nf shows only drifted, missing, unmanaged or error objects in turn; s sorts by status, kind or namespace." +
+		"\nWhile a reconcile asks: " + m.keys.questionHelp() +
+		"\nAny key closes this help."
 	return fillHeight(wrapAll(strings.Split(text, "\n"), m.width), m.height)
 }
 

@@ -76,7 +76,7 @@ func (m Model) ignoreKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if s.writing {
 		return m, nil
 	}
-	if key.Matches(msg, m.keys.Back) || msg.String() == "n" {
+	if key.Matches(msg, m.keys.Back, m.keys.No) {
 		if s.rule != "" {
 			s.rule, s.file = "", "" // back to the fields
 			return m, nil
@@ -85,7 +85,7 @@ func (m Model) ignoreKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if s.rule != "" {
-		if msg.String() != "y" {
+		if !key.Matches(msg, m.keys.Yes) {
 			return m, nil
 		}
 		s.writing = true
@@ -100,7 +100,7 @@ func (m Model) ignoreKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		s.cursor = max(s.cursor-1, 0)
 	case key.Matches(msg, m.keys.Down):
 		s.cursor = min(s.cursor+1, len(s.fields)-1)
-	case msg.String() == "enter":
+	case key.Matches(msg, m.keys.Confirm):
 		rule, file, err := m.opts.Ignorer.IgnoreRule(s.ref, s.fields[s.cursor].pointer)
 		if err != nil {
 			m.message = err.Error()

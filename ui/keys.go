@@ -1,6 +1,10 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // keyMap is every key the UI answers to. The help screen (?) lists them all,
 // from here, so that the two cannot disagree.
@@ -10,6 +14,11 @@ type keyMap struct {
 	Reconcile, Delete, Reload, Help, Quit   key.Binding
 	NextHunk, PrevHunk, Wrap, SideBySide    key.Binding
 	Ignore, Problems                        key.Binding
+	// The answers to a question (a reconcile, an ignore rule, a filter
+	// or a name being typed).
+	Yes, No, Cancel, Force, Recreate, Confirm key.Binding
+	// Interrupt quits from any view, a question or text entry included.
+	Interrupt key.Binding
 }
 
 func newKeyMap(readOnly bool) keyMap {
@@ -36,6 +45,13 @@ func newKeyMap(readOnly bool) keyMap {
 		SideBySide:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "side by side")),
 		Ignore:      key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "ignore field")),
 		Problems:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "show problems")),
+		Yes:         key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "applies")),
+		No:          key.NewBinding(key.WithKeys("n"), key.WithHelp("n or esc", "cancels")),
+		Cancel:      key.NewBinding(key.WithKeys("esc")),
+		Force:       key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "forces conflicts")),
+		Recreate:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "recreates")),
+		Confirm:     key.NewBinding(key.WithKeys("enter")),
+		Interrupt:   key.NewBinding(key.WithKeys("ctrl+c")),
 	}
 	if readOnly {
 		k.Reconcile.SetEnabled(false)
@@ -53,6 +69,16 @@ func (k keyMap) listHelp() []key.Binding {
 func (k keyMap) diffHelp() []key.Binding {
 	// q is left out for room; it quits here too.
 	return []key.Binding{k.Back, k.Reconcile, k.NextHunk, k.SideBySide, k.Ignore, k.Help}
+}
+
+// questionHelp says in a sentence the answers a reconcile asks for, for the
+// help screen: "y applies, F forces conflicts, ...".
+func (k keyMap) questionHelp() string {
+	var parts []string
+	for _, b := range []key.Binding{k.Yes, k.Force, k.Recreate, k.No} {
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	return strings.Join(parts, ", ") + "."
 }
 
 // all is every binding, in groups, for the help screen.

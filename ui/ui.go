@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kubedrift/kubedrift/drift"
@@ -397,7 +398,7 @@ func wheelStep(msg tea.MouseWheelMsg) int {
 
 // key handles a key press in the current view.
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if msg.String() == "ctrl+c" {
+	if key.Matches(msg, m.keys.Interrupt) {
 		return m, tea.Quit
 	}
 	switch m.view {
