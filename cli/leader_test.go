@@ -23,6 +23,7 @@ const takeoverWithin = 20 * time.Second
 // other take the Lease and create it again within takeoverWithin; the
 // audit log shows that the object was created once.
 func TestWatchLeaderKilled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	binary := filepath.Join(t.TempDir(), "kubedrift")
