@@ -51,8 +51,14 @@ func Attribute(changes []Change, managedFields []metav1.ManagedFieldsEntry, appl
 	for i := range changes {
 		c := &changes[i]
 		c.Manager, c.Operation, c.Time, c.Conflict = "", "", time.Time{}, false
-		segs, err := parsePath(c.Path)
-		if err != nil || len(segs) == 0 {
+		segs := c.segs
+		if segs == nil {
+			var err error
+			if segs, err = parsePath(c.Path); err != nil {
+				continue
+			}
+		}
+		if len(segs) == 0 {
 			continue
 		}
 		o, direct := ownerOf(owners, segs, c.Live == nil)

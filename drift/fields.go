@@ -50,6 +50,10 @@ type Change struct {
 	// field is no conflict: adding a label takes nothing from the owner of
 	// the other labels.
 	Conflict bool
+
+	// segs are Path's segments, as the comparison walked them; nil in a
+	// Change made elsewhere, whose Path is parsed when they are needed.
+	segs []pathSeg
 }
 
 // FieldChanges compares live and want, both already stripped of server
@@ -274,7 +278,8 @@ func (w *changeWalker) sameLeaf(live, want any) bool {
 }
 
 func (w *changeWalker) emit(live, want any, inLive, inWant bool) {
-	c := Change{Path: formatPath(w.segs), Pointer: formatPointer(w.pointer)}
+	segs := slices.Clone(w.segs)
+	c := Change{Path: formatPath(segs), Pointer: formatPointer(w.pointer), segs: segs}
 	if inLive {
 		c.Live = copyValue(live)
 	}

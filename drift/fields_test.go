@@ -2,6 +2,7 @@ package drift
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,13 +326,20 @@ func TestFieldChanges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			live, want := fieldsObject(t, tt.live), fieldsObject(t, tt.want)
 			got := FieldChanges(live, want)
+			for _, c := range got {
+				// The segments the walk kept are those of the path.
+				if segs, err := parsePath(c.Path); err != nil || !reflect.DeepEqual(segs, c.segs) {
+					t.Errorf("%s: walked as %#v, read back as %#v (%v)", c.Path, c.segs, segs, err)
+				}
+			}
+			got = withoutSegs(got)
 			if !reflect.DeepEqual(got, tt.changes) {
 				t.Errorf("FieldChanges() =\n%s\nwant\n%s", dumpChanges(got), dumpChanges(tt.changes))
 			}
 			// Map iteration is random: any dependence on it shows up
 			// within a few runs.
 			for range 20 {
-				if again := FieldChanges(live, want); !reflect.DeepEqual(again, got) {
+				if again := withoutSegs(FieldChanges(live, want)); !reflect.DeepEqual(again, got) {
 					t.Fatalf("FieldChanges() is not stable:\n%s\nthen\n%s", dumpChanges(got), dumpChanges(again))
 				}
 			}
@@ -512,4 +520,14 @@ func TestChangePathParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withoutSegs returns changes without the segments the walk kept, to
+// compare with Changes written out.
+func withoutSegs(changes []Change) []Change {
+	out := slices.Clone(changes)
+	for i := range out {
+		out[i].segs = nil
+	}
+	return out
 }
