@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -97,13 +96,8 @@ data: {log-level: info}
 // test.
 func startWatchProcess(t *testing.T, binary string, kubeconfig []byte, args ...string) *watchRun {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w := &watchRun{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
-	cmd := exec.Command(binary, append([]string{"watch", "--kubeconfig", path, "--cache-dir", filepath.Join(dir, "cache")}, args...)...)
+	w, args := newWatchRun(t, kubeconfig, args)
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = w.stdout, w.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -75,19 +75,27 @@ func startWatch(t *testing.T, user, ns string, args ...string) *watchRun {
 // kubeconfig content.
 func startWatchWithKubeconfig(t *testing.T, kc []byte, args ...string) *watchRun {
 	t.Helper()
+	w, args := newWatchRun(t, kc, args)
+	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: w.stdout, ErrOut: w.stderr}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	go func() { w.done <- cli.Main(ctx, "kubedrift", args, streams) }()
+	t.Cleanup(func() { w.stop() })
+	return w
+}
+
+// newWatchRun returns a watchRun not yet started, and the command line of
+// kubedrift watch args with the kubeconfig content kc, written to a file of
+// the test's, and a discovery cache of its own.
+func newWatchRun(t *testing.T, kc []byte, args []string) (*watchRun, []string) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(path, kc, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	w := &watchRun{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
-	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: w.stdout, ErrOut: w.stderr}
-	args = append([]string{"watch", "--kubeconfig", path, "--cache-dir", filepath.Join(dir, "cache")}, args...)
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel = cancel
-	go func() { w.done <- cli.Main(ctx, "kubedrift", args, streams) }()
-	t.Cleanup(func() { w.stop() })
-	return w
+	return w, append([]string{"watch", "--kubeconfig", path, "--cache-dir", filepath.Join(dir, "cache")}, args...)
 }
 
 // stop ends watch as SIGTERM does and returns its exit code.
