@@ -222,19 +222,14 @@ func (s *session) Recheck(ctx context.Context, ref drift.Ref) (drift.Result, boo
 	return engine.Judge(ctx, d), true
 }
 
-// Reconcile puts one object back, as --apply would, judged afresh first for
-// the fields its comparison leaves out, which the apply leaves as they are.
+// Reconcile puts one object back, as --apply would, leaving as they are the
+// fields the verdict the UI showed left out of the comparison.
 func (s *session) Reconcile(ctx context.Context, ref drift.Ref, opts ui.ReconcileOptions) ui.Outcome {
-	gone := ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
-	r, ok := s.Recheck(ctx, ref)
-	if !ok {
-		return gone
-	}
 	oc, ok := s.reconcile(ctx, ref, reconcile.ReconcileOptions{
-		Force: opts.Force, Recreate: opts.Recreate, TakeFromPeople: true, LeftOut: drift.LeftOut(r),
+		Force: opts.Force, Recreate: opts.Recreate, TakeFromPeople: true, LeftOut: opts.LeftOut,
 	})
 	if !ok {
-		return gone
+		return ui.Outcome{Err: fmt.Errorf("%s is not in the desired state any more: r reloads", ref)}
 	}
 	return outcome(oc)
 }

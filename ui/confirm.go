@@ -113,6 +113,7 @@ func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) write(opts ReconcileOptions, del bool) (tea.Model, tea.Cmd) {
 	m.confirm.stage = working
 	rec, ctx, ref := m.opts.Reconciler, m.ctx, m.confirm.result.Ref
+	opts.LeftOut = drift.LeftOut(m.confirm.result)
 	return m, func() tea.Msg {
 		if del {
 			return outcomeMsg{ref: ref, out: rec.Delete(ctx, ref)}

@@ -46,6 +46,9 @@ type ReconcileOptions struct {
 	// Force takes fields other managers own; Recreate deletes and creates
 	// an object whose manifest changes an immutable field.
 	Force, Recreate bool
+	// LeftOut are the fields the shown verdict left out of the comparison
+	// (drift.LeftOut), which the apply leaves as they are.
+	LeftOut []string
 }
 
 // Action is what a reconcile did to an object.

@@ -103,7 +103,11 @@ func (f *fakeReconciler) next(call string) Outcome {
 }
 
 func (f *fakeReconciler) Reconcile(ctx context.Context, ref drift.Ref, opts ReconcileOptions) Outcome {
-	return f.next(fmt.Sprintf("reconcile %s force=%v recreate=%v", ref, opts.Force, opts.Recreate))
+	call := fmt.Sprintf("reconcile %s force=%v recreate=%v", ref, opts.Force, opts.Recreate)
+	if len(opts.LeftOut) > 0 {
+		call += fmt.Sprintf(" leftOut=%v", opts.LeftOut)
+	}
+	return f.next(call)
 }
 
 func (f *fakeReconciler) Delete(ctx context.Context, ref drift.Ref) Outcome {
