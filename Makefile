@@ -114,7 +114,7 @@ generate:
 	cd tools && $(GO) run ./defaultsgen -o ../drift/defaults.json
 
 # Each fuzz target and its package; go test -fuzz takes one at a time.
-FUZZ_TARGETS := FuzzParse:./sources FuzzParseIgnoreRules:./drift FuzzUnifiedDiff:./drift
+FUZZ_TARGETS := FuzzParse:./sources FuzzParse:./drift/ignore FuzzUnifiedDiff:./drift
 FUZZTIME ?= 10s
 
 ## fuzz: every fuzz target for FUZZTIME each (10s; make fuzz FUZZTIME=10m for a longer hunt)

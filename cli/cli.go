@@ -25,6 +25,7 @@ import (
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/drift/ignore"
 	"github.com/kubedrift/kubedrift/report"
 	"github.com/kubedrift/kubedrift/sources"
 )
@@ -337,7 +338,7 @@ func (o *Options) engineOptions(namespace string) (drift.Options, error) {
 }
 
 // engineOptionsWith are the engine's options with the given ignore rules.
-func (o *Options) engineOptionsWith(namespace string, ignore *drift.IgnoreRules) drift.Options {
+func (o *Options) engineOptionsWith(namespace string, ignore *ignore.Rules) drift.Options {
 	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
 	return drift.Options{
 		Mode:             mode,
@@ -447,12 +448,12 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 }
 
 // ignoreRules loads the rule file ignoreFile names; nil when there is none.
-func (o *Options) ignoreRules() (*drift.IgnoreRules, error) {
+func (o *Options) ignoreRules() (*ignore.Rules, error) {
 	path, err := o.ignoreFile()
 	if err != nil {
 		return nil, err
 	}
-	rules, err := drift.LoadIgnoreRules(path)
+	rules, err := ignore.Load(path)
 	if errors.Is(err, fs.ErrNotExist) && o.Config == "" {
 		return nil, nil // no rules yet: ignoreFile names where they would go
 	}
@@ -473,7 +474,7 @@ func (o *Options) ignoreFile() (string, error) {
 			break
 		}
 	}
-	found, err := drift.FindConfig(start)
+	found, err := ignore.Find(start)
 	if err != nil || found != "" {
 		return found, err
 	}

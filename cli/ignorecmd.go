@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // newIgnoreCommand returns the ignore subcommand, which shows the rules
@@ -57,7 +58,7 @@ func writePresets(w io.Writer) error {
 
 // writeRulesIn writes the rule file that applies in dir, with its path.
 func writeRulesIn(w io.Writer, dir string) error {
-	path, err := drift.FindConfig(dir)
+	path, err := ignore.Find(dir)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,7 @@ func writeRulesIn(w io.Writer, dir string) error {
 		_, err := fmt.Fprintf(w, "no .kubedrift.yaml in %s or a directory above: no ignore rules apply\n", dir)
 		return err
 	}
-	if _, err := drift.LoadIgnoreRules(path); err != nil {
+	if _, err := ignore.Load(path); err != nil {
 		return err
 	}
 	data, err := os.ReadFile(path)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/drift/ignore"
 	"github.com/kubedrift/kubedrift/reconcile"
 	"github.com/kubedrift/kubedrift/sources"
 	"github.com/kubedrift/kubedrift/themes"
@@ -262,7 +263,7 @@ func (s *session) IgnoreRule(ref drift.Ref, pointer string) (rule, file string, 
 	if err != nil {
 		return "", "", err
 	}
-	rule, err = drift.IgnoreRuleYAML(ref, pointer)
+	rule, err = ignore.RuleYAML(ref.IgnoreObject(), pointer)
 	return rule, file, err
 }
 
@@ -272,7 +273,7 @@ func (s *session) AddIgnoreRule(ref drift.Ref, pointer string) error {
 	if err != nil {
 		return err
 	}
-	return drift.AddIgnoreRule(file, ref, pointer)
+	return ignore.Add(file, ref.IgnoreObject(), pointer)
 }
 
 func outcome(o reconcile.Outcome) ui.Outcome {

@@ -1,12 +1,12 @@
 package drift
 
 import (
-	"k8s.io/apimachinery/pkg/api/equality"
 	"maps"
 	"reflect"
 	"slices"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )

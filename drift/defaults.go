@@ -15,6 +15,8 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilversion "k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apimachinery/pkg/version"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // The defaults the API server sets on built-in kinds, for offline mode.
@@ -249,7 +251,7 @@ func (d *defaulter) visit(n *defaultsNode, v, at any, nodes []any, pointer strin
 				}
 				if value, ok := d.value(r, nodes); ok {
 					v[field] = value
-					d.set = append(d.set, pointer+"/"+escapeIgnoreToken(field))
+					d.set = append(d.set, pointer+ignore.FormatPointer([]string{field}))
 				}
 			}
 		}
@@ -257,12 +259,12 @@ func (d *defaulter) visit(n *defaultsNode, v, at any, nodes []any, pointer strin
 			child := n.children[seg]
 			if seg == "*" {
 				for k, e := range v {
-					d.visit(child, e, l[k], nodes, pointer+"/"+escapeIgnoreToken(k))
+					d.visit(child, e, l[k], nodes, pointer+ignore.FormatPointer([]string{k}))
 				}
 				continue
 			}
 			if cv, ok := v[seg]; ok && cv != nil {
-				d.visit(child, cv, l[seg], nodes, pointer+"/"+escapeIgnoreToken(seg))
+				d.visit(child, cv, l[seg], nodes, pointer+ignore.FormatPointer([]string{seg}))
 				continue
 			}
 			if !child.create || (len(child.order) == 1 && child.order[0] == "*" && len(child.rules) == 0) {
@@ -274,7 +276,7 @@ func (d *defaulter) visit(n *defaultsNode, v, at any, nodes []any, pointer strin
 			v[seg] = created
 			creating := d.creating
 			d.creating = true
-			d.visit(child, created, nil, nodes, pointer+"/"+escapeIgnoreToken(seg))
+			d.visit(child, created, nil, nodes, pointer+ignore.FormatPointer([]string{seg}))
 			d.creating = creating
 			if len(created) == 0 {
 				delete(v, seg)

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // LiveReader reads live state.
@@ -112,7 +114,7 @@ type Options struct {
 	AllNamespaces bool
 	// Ignore removes fields from the comparison: ignored fields change
 	// neither a verdict nor a diff. Nil ignores nothing.
-	Ignore *IgnoreRules
+	Ignore *ignore.Rules
 	// Presets spares the fields of the built-in presets (Presets): what
 	// controllers write on purpose after an install, such as a webhook's
 	// CA bundle and the replicas of a workload an autoscaler in the
@@ -150,7 +152,7 @@ type Engine struct {
 	// kind's structure (see kindApplier), by GroupVersionKind.
 	appliers sync.Map
 	// presets are the built-in presets' rules, nil without Options.Presets.
-	presets *IgnoreRules
+	presets *ignore.Rules
 }
 
 // NewEngine returns an engine that reads live state through live and asks
@@ -449,7 +451,7 @@ func (e *Engine) compare(c comparison, d *Desired, plan plan, run *checkRun, r *
 		}
 		undoSideEffects(r.Live, r.Want)
 		if e.opts.Ignore != nil {
-			r.Ignored = e.opts.Ignore.Apply(r.Ref, r.Live, r.Want, entries)
+			r.Ignored = e.opts.Ignore.Apply(r.Ref.IgnoreObject(), r.Live, r.Want, entries)
 		}
 		e.spare(r, d, plan)
 	}

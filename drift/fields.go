@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // Change is one field that differs between the live object and the desired
@@ -279,7 +281,7 @@ func (w *changeWalker) sameLeaf(live, want any) bool {
 
 func (w *changeWalker) emit(live, want any, inLive, inWant bool) {
 	segs := slices.Clone(w.segs)
-	c := Change{Path: formatPath(segs), Pointer: formatPointer(w.pointer), segs: segs}
+	c := Change{Path: formatPath(segs), Pointer: ignore.FormatPointer(w.pointer), segs: segs}
 	if inLive {
 		c.Live = copyValue(live)
 	}

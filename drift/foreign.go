@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // ForeignField is a field of a live object that its manifest does not
@@ -88,7 +90,7 @@ func foreignFields(desired *unstructured.Unstructured, managedFields []metav1.Ma
 				return
 			}
 			f := ForeignField{
-				Path: formatPath(segs), Pointer: formatPointer(tokens), Value: copyValue(value),
+				Path: formatPath(segs), Pointer: ignore.FormatPointer(tokens), Value: copyValue(value),
 				Manager: o.manager, Operation: o.operation, Time: o.time,
 			}
 			if j, dup := seen[f.Path]; dup {

@@ -96,16 +96,6 @@ func isBareKeyText(s string) bool {
 	return true
 }
 
-// formatPointer renders tokens as an RFC 6901 JSON pointer.
-func formatPointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
-	}
-	return b.String()
-}
-
 // parsePath reads a Change.Path back into its segments.
 func parsePath(path string) ([]pathSeg, error) {
 	var segs []pathSeg

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // ApplyPlan is how to make a live object what Check showed as its desired
@@ -85,7 +87,7 @@ func LeftOut(r Result) []string {
 func (p *ApplyPlan) KeepLive(live *unstructured.Unstructured, pointers []string) []string {
 	var kept []string
 	for _, ptr := range pointers {
-		tokens, err := parseIgnorePointer(ptr)
+		tokens, err := ignore.ParsePointer(ptr)
 		if err != nil || live == nil {
 			continue
 		}

@@ -4,11 +4,12 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 //go:embed presets.yaml
@@ -35,8 +36,8 @@ const autoscaledReplicas = "autoscaled-replicas"
 // and last autoscaled-replicas.
 func Presets() []Preset {
 	var out []Preset
-	for _, r := range presetRules().rules {
-		out = append(out, Preset{Name: r.preset, Description: r.description, Rule: r.String()})
+	for _, r := range presetRules().All() {
+		out = append(out, Preset{Name: r.Preset(), Description: r.Description(), Rule: r.String()})
 	}
 	return append(out, Preset{
 		Name:        autoscaledReplicas,
@@ -46,60 +47,21 @@ func Presets() []Preset {
 }
 
 // presetRules parses presets.yaml, which a test holds valid.
-func presetRules() *IgnoreRules {
-	p := ignoreParser{file: "presets.yaml", presets: true}
-	rules, err := p.parse(presetsYAML)
+func presetRules() *ignore.Rules {
+	rules, err := ignore.ParsePresets("presets.yaml", presetsYAML)
 	if err != nil {
 		panic(fmt.Sprintf("drift: the built-in presets do not parse: %v", err))
 	}
 	return rules
 }
 
-// String writes the rule's selectors and fields in one line, as its YAML
-// says them.
-func (r *ignoreRule) String() string {
-	var parts []string
-	for _, sel := range []struct {
-		key string
-		g   ignoreGlob
-	}{{"group", r.group}, {"kind", r.kind}, {"namespace", r.namespace}, {"name", r.name}} {
-		if sel.g != nil {
-			parts = append(parts, fmt.Sprintf("%s: %q", sel.key, *sel.g))
-		}
-	}
-	if len(r.paths) > 0 {
-		parts = append(parts, "paths: ["+strings.Join(r.pointers(), ", ")+"]")
-	}
-	if len(r.managers) > 0 {
-		parts = append(parts, "managers: ["+strings.Join(r.managers, ", ")+"]")
-	}
-	return strings.Join(parts, ", ")
-}
-
-// pointers returns the rule's paths as JSON pointers.
-func (r *ignoreRule) pointers() []string {
-	out := make([]string, len(r.paths))
-	for i, tokens := range r.paths {
-		escaped := make([]string, len(tokens))
-		for j, t := range tokens {
-			escaped[j] = escapeIgnoreToken(t)
-		}
-		out[i] = "/" + strings.Join(escaped, "/")
-	}
-	return out
-}
-
 // sparePresets takes the fields of the presets that match ref out of live
 // and want, and returns those that the two held differently, each by its
 // preset.
-func (r *IgnoreRules) sparePresets(ref Ref, live, want *unstructured.Unstructured) []Spared {
+func sparePresets(presets *ignore.Rules, ref Ref, live, want *unstructured.Unstructured) []Spared {
 	var out []Spared
-	for i := range r.rules {
-		rule := &r.rules[i]
-		if !rule.matches(ref) {
-			continue
-		}
-		out = append(out, spare(live, want, rule.paths, "preset "+rule.preset)...)
+	for _, rule := range presets.Matching(ref.IgnoreObject()) {
+		out = append(out, spare(live, want, rule.Paths(), "preset "+rule.Preset())...)
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // Ref identifies an object in a cluster.
@@ -23,6 +25,11 @@ func RefOf(obj *unstructured.Unstructured) Ref {
 		Namespace: obj.GetNamespace(),
 		Name:      obj.GetName(),
 	}
+}
+
+// IgnoreObject returns what an ignore rule's selectors match of the object.
+func (r Ref) IgnoreObject() ignore.Object {
+	return ignore.Object{Group: r.Group, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
 }
 
 // GroupVersionKind returns the object's kind with its group and version.

@@ -1,11 +1,12 @@
 package drift
 
 import (
-	"reflect"
 	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubedrift/kubedrift/drift/ignore"
 )
 
 // Spared is a field left out of the comparison of one object because it
@@ -41,12 +42,12 @@ const (
 // and the replicas an autoscaler sets.
 func (e *Engine) spare(r *Result, d *Desired, plan plan) {
 	for _, s := range d.Spare {
-		if tokens, err := parseIgnorePointer(s.Pointer); err == nil {
+		if tokens, err := ignore.ParsePointer(s.Pointer); err == nil {
 			r.Spared = append(r.Spared, spare(r.Live, r.Want, [][]string{tokens}, s.By)...)
 		}
 	}
 	if e.presets != nil {
-		r.Spared = append(r.Spared, e.presets.sparePresets(r.Ref, r.Live, r.Want)...)
+		r.Spared = append(r.Spared, sparePresets(e.presets, r.Ref, r.Live, r.Want)...)
 		if by, ok := plan.autoscaled[workload{r.Ref.Group, r.Ref.Kind, r.Ref.Namespace, r.Ref.Name}]; ok {
 			r.Spared = append(r.Spared, spare(r.Live, r.Want, [][]string{{"spec", "replicas"}}, "preset "+autoscaledReplicas+" ("+by+")")...)
 		}
@@ -54,43 +55,14 @@ func (e *Engine) spare(r *Result, d *Desired, plan plan) {
 	slices.SortStableFunc(r.Spared, func(a, b Spared) int { return strings.Compare(a.Pointer, b.Pointer) })
 }
 
-// spare takes the fields at paths (JSON pointers' reference tokens, where a
-// "*" matches every key or element; one that matches nothing is skipped) out
-// of live and want, which are the caller's own, and returns a Spared, by by,
+// spare takes the fields at paths (as ignore.Rule.Paths gives them) out of
+// live and want, which are the caller's own, and returns a Spared, by by,
 // for each field that the two held differently: the drift it would
 // otherwise have been.
 func spare(live, want *unstructured.Unstructured, paths [][]string, by string) []Spared {
 	var out []Spared
-	for _, tokens := range paths {
-		inLive, inWant := map[string]any{}, map[string]any{}
-		matching(live.Object, tokens, "", inLive)
-		matching(want.Object, tokens, "", inWant)
-		for at, lv := range inLive {
-			if wv, ok := inWant[at]; !ok || !reflect.DeepEqual(lv, wv) {
-				out = append(out, Spared{Pointer: at, By: by})
-			}
-		}
-		for at := range inWant {
-			if _, ok := inLive[at]; !ok {
-				out = append(out, Spared{Pointer: at, By: by})
-			}
-		}
-		for _, obj := range []*unstructured.Unstructured{live, want} {
-			ignoreMarkPointer(obj.Object, tokens, "", map[string]bool{})
-			ignoreSweep(obj.Object)
-		}
+	for _, pointer := range ignore.Take(live, want, paths) {
+		out = append(out, Spared{Pointer: pointer, By: by})
 	}
 	return out
-}
-
-// matching records in found, by its JSON pointer, each value under v (whose
-// pointer is at) that the reference tokens name.
-func matching(v any, tokens []string, at string, found map[string]any) {
-	for _, s := range ignoreChildren(v, tokens[0], at) {
-		if len(tokens) == 1 {
-			found[s.at] = s.get()
-		} else {
-			matching(s.get(), tokens[1:], s.at, found)
-		}
-	}
 }

@@ -70,7 +70,7 @@ metadata: {name: guard}
 webhooks:
 - {name: a.example.com, clientConfig: {caBundle: ""}, sideEffects: None}
 - {name: b.example.com, clientConfig: {caBundle: ""}}`)
-	got := presetRules().sparePresets(RefOf(want), live, want)
+	got := sparePresets(presetRules(), RefOf(want), live, want)
 	if w := []Spared{{Pointer: "/webhooks/0/clientConfig/caBundle", By: "preset webhook-ca-bundle"}}; !reflect.DeepEqual(got, w) {
 		t.Errorf("spared %v, want %v", got, w)
 	}
@@ -79,7 +79,7 @@ webhooks:
 	}
 
 	cm := yamlObject(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, webhooks: [{clientConfig: {caBundle: x}}]}`)
-	if got := presetRules().sparePresets(RefOf(cm), cm, yamlObject(t, `{apiVersion: v1, kind: ConfigMap}`)); got != nil {
+	if got := sparePresets(presetRules(), RefOf(cm), cm, yamlObject(t, `{apiVersion: v1, kind: ConfigMap}`)); got != nil {
 		t.Errorf("a ConfigMap's field spared by a preset: %v", got)
 	}
 }

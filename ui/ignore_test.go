@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kubedrift/kubedrift/drift"
+	"github.com/kubedrift/kubedrift/drift/ignore"
 	"github.com/kubedrift/kubedrift/themes"
 )
 
@@ -21,7 +22,7 @@ type fakeIgnorer struct {
 }
 
 func (f *fakeIgnorer) IgnoreRule(ref drift.Ref, pointer string) (string, string, error) {
-	rule, err := drift.IgnoreRuleYAML(ref, pointer)
+	rule, err := ignore.RuleYAML(ref.IgnoreObject(), pointer)
 	return rule, "k8s/.kubedrift.yaml", err
 }
 

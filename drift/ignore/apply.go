@@ -1,7 +1,9 @@
-package drift
+package ignore
 
 import (
 	"bytes"
+	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 
@@ -12,7 +14,7 @@ import (
 )
 
 // Apply removes, from live and want (copies owned by the caller, either may
-// be nil), every field that a rule matching ref ignores, and returns the JSON
+// be nil), every field that a rule matching obj ignores, and returns the JSON
 // pointers it removed (for reports: "ignored: /spec/replicas"). managedFields
 // are the live object's, taken before it was stripped; a rule that ignores a
 // field manager removes the fields that manager owns in live, from both live
@@ -21,22 +23,20 @@ import (
 // The pointers are sorted, name list elements by their index before
 // removal, and leave out a field whose parent is itself listed. An index may
 // differ between live and want, and then both are listed.
-func (r *IgnoreRules) Apply(ref Ref, live, want *unstructured.Unstructured, managedFields []metav1.ManagedFieldsEntry) []string {
+func (r *Rules) Apply(obj Object, live, want *unstructured.Unstructured, managedFields []metav1.ManagedFieldsEntry) []string {
 	if r == nil {
 		return nil
 	}
 	var paths [][]string
 	var managers []string
-	for i := range r.rules {
-		if r.rules[i].matches(ref) {
-			paths = append(paths, r.rules[i].paths...)
-			managers = append(managers, r.rules[i].managers...)
-		}
+	for _, rule := range r.Matching(obj) {
+		paths = append(paths, rule.paths...)
+		managers = append(managers, rule.managers...)
 	}
 	if len(paths) == 0 && len(managers) == 0 {
 		return nil
 	}
-	owned := ignoreOwnedFields(managedFields, managers)
+	owned := ownedFields(managedFields, managers)
 	removed := map[string]bool{}
 	for _, obj := range []*unstructured.Unstructured{live, want} {
 		if obj == nil || obj.Object == nil {
@@ -46,19 +46,63 @@ func (r *IgnoreRules) Apply(ref Ref, live, want *unstructured.Unstructured, mana
 		// element removed by one rule does not shift the indexes the next
 		// rule sees.
 		for _, tokens := range paths {
-			ignoreMarkPointer(obj.Object, tokens, "", removed)
+			markPointer(obj.Object, tokens, "", removed)
 		}
 		if owned != nil {
-			ignoreMarkOwned(obj.Object, owned, "", nil, removed)
+			markOwned(obj.Object, owned, "", nil, removed)
 		}
-		ignoreSweep(obj.Object)
+		sweep(obj.Object)
 	}
-	return ignoreReport(removed)
+	return report(removed)
 }
 
-// ignoreOwnedFields returns the union of the fields that the managers matching one
+// Take takes the fields at paths (reference tokens, as Rule.Paths gives
+// them; one that matches nothing is skipped) out of live and want, which are
+// the caller's own, and returns, sorted, the JSON pointers of the fields the
+// two held differently: the drift they would otherwise have been. A map or
+// list left empty goes too, as with Apply.
+func Take(live, want *unstructured.Unstructured, paths [][]string) []string {
+	differ := map[string]bool{}
+	for _, tokens := range paths {
+		if len(tokens) == 0 {
+			continue
+		}
+		inLive, inWant := map[string]any{}, map[string]any{}
+		matching(live.Object, tokens, "", inLive)
+		matching(want.Object, tokens, "", inWant)
+		for at, lv := range inLive {
+			if wv, ok := inWant[at]; !ok || !reflect.DeepEqual(lv, wv) {
+				differ[at] = true
+			}
+		}
+		for at := range inWant {
+			if _, ok := inLive[at]; !ok {
+				differ[at] = true
+			}
+		}
+		for _, obj := range []*unstructured.Unstructured{live, want} {
+			markPointer(obj.Object, tokens, "", map[string]bool{})
+			sweep(obj.Object)
+		}
+	}
+	return slices.Sorted(maps.Keys(differ))
+}
+
+// matching records in found, by its JSON pointer, each value under v (whose
+// pointer is at) that the reference tokens name.
+func matching(v any, tokens []string, at string, found map[string]any) {
+	for _, s := range children(v, tokens[0], at) {
+		if len(tokens) == 1 {
+			found[s.at] = s.get()
+		} else {
+			matching(s.get(), tokens[1:], s.at, found)
+		}
+	}
+}
+
+// ownedFields returns the union of the fields that the managers matching one
 // of the globs own through an Update or an Apply, or nil for none.
-func ignoreOwnedFields(entries []metav1.ManagedFieldsEntry, managers []string) *fieldpath.Set {
+func ownedFields(entries []metav1.ManagedFieldsEntry, managers []string) *fieldpath.Set {
 	if len(managers) == 0 {
 		return nil
 	}
@@ -71,7 +115,7 @@ func ignoreOwnedFields(entries []metav1.ManagedFieldsEntry, managers []string) *
 		if e.FieldsV1 == nil ||
 			(e.Operation != metav1.ManagedFieldsOperationApply && e.Operation != metav1.ManagedFieldsOperationUpdate) ||
 			(e.FieldsType != "" && e.FieldsType != "FieldsV1") ||
-			!slices.ContainsFunc(managers, func(g string) bool { return ignoreGlobMatches(&g, e.Manager) }) {
+			!slices.ContainsFunc(managers, func(g string) bool { return globMatches(&g, e.Manager) }) {
 			continue
 		}
 		var set fieldpath.Set
@@ -88,17 +132,17 @@ func ignoreOwnedFields(entries []metav1.ManagedFieldsEntry, managers []string) *
 	return owned
 }
 
-// ignoredMark takes the place of a value to be removed until ignoreSweep
+// removedMark takes the place of a value to be removed until sweep
 // deletes it.
-type ignoredMark struct{}
+type removedMark struct{}
 
-func ignoreIsMarked(v any) bool {
-	_, ok := v.(ignoredMark)
+func isMarked(v any) bool {
+	_, ok := v.(removedMark)
 	return ok
 }
 
-// ignoreSlot is a place in a map or a list that holds a value.
-type ignoreSlot struct {
+// slot is a place in a map or a list that holds a value.
+type slot struct {
 	m   map[string]any
 	key string
 	l   []any
@@ -106,66 +150,66 @@ type ignoreSlot struct {
 	at  string // JSON pointer
 }
 
-func (s ignoreSlot) get() any {
+func (s slot) get() any {
 	if s.m != nil {
 		return s.m[s.key]
 	}
 	return s.l[s.i]
 }
 
-func (s ignoreSlot) mark(removed map[string]bool) {
+func (s slot) mark(removed map[string]bool) {
 	if s.m != nil {
-		s.m[s.key] = ignoredMark{}
+		s.m[s.key] = removedMark{}
 	} else {
-		s.l[s.i] = ignoredMark{}
+		s.l[s.i] = removedMark{}
 	}
 	removed[s.at] = true
 }
 
-// ignoreChildren returns the slots of container v that the reference token tok
+// children returns the slots of container v that the reference token tok
 // names, with "*" naming them all. at is v's pointer.
-func ignoreChildren(v any, tok, at string) []ignoreSlot {
-	var out []ignoreSlot
+func children(v any, tok, at string) []slot {
+	var out []slot
 	switch c := v.(type) {
 	case map[string]any:
 		if tok != "*" {
-			if child, ok := c[tok]; ok && !ignoreIsMarked(child) {
-				out = append(out, ignoreSlot{m: c, key: tok, at: at + "/" + escapeIgnoreToken(tok)})
+			if child, ok := c[tok]; ok && !isMarked(child) {
+				out = append(out, slot{m: c, key: tok, at: at + "/" + pointerEscaper.Replace(tok)})
 			}
 			return out
 		}
 		for k, child := range c {
-			if !ignoreIsMarked(child) {
-				out = append(out, ignoreSlot{m: c, key: k, at: at + "/" + escapeIgnoreToken(k)})
+			if !isMarked(child) {
+				out = append(out, slot{m: c, key: k, at: at + "/" + pointerEscaper.Replace(k)})
 			}
 		}
 	case []any:
 		for i, child := range c {
-			if ignoreIsMarked(child) || (tok != "*" && tok != strconv.Itoa(i)) {
+			if isMarked(child) || (tok != "*" && tok != strconv.Itoa(i)) {
 				continue
 			}
-			out = append(out, ignoreSlot{l: c, i: i, at: at + "/" + strconv.Itoa(i)})
+			out = append(out, slot{l: c, i: i, at: at + "/" + strconv.Itoa(i)})
 		}
 	}
 	return out
 }
 
-// ignoreMarkPointer marks what the pointer tokens name under the container v.
-func ignoreMarkPointer(v any, tokens []string, at string, removed map[string]bool) {
-	for _, s := range ignoreChildren(v, tokens[0], at) {
+// markPointer marks what the pointer tokens name under the container v.
+func markPointer(v any, tokens []string, at string, removed map[string]bool) {
+	for _, s := range children(v, tokens[0], at) {
 		if len(tokens) == 1 {
 			s.mark(removed)
 		} else {
-			ignoreMarkPointer(s.get(), tokens[1:], s.at, removed)
+			markPointer(s.get(), tokens[1:], s.at, removed)
 		}
 	}
 }
 
-// ignoreMarkOwned marks the fields of set under the container v. keys are the
+// markOwned marks the fields of set under the container v. keys are the
 // merge keys of the list element v is: they stay as long as any field of the
 // element does, because an element without its key would be a different
 // element, and one that another manager still has fields in.
-func ignoreMarkOwned(v any, set *fieldpath.Set, at string, keys []string, removed map[string]bool) {
+func markOwned(v any, set *fieldpath.Set, at string, keys []string, removed map[string]bool) {
 	set.Members.Iterate(func(pe fieldpath.PathElement) {
 		if _, ok := set.Children.Get(pe); ok {
 			return // below, after its children
@@ -173,7 +217,7 @@ func ignoreMarkOwned(v any, set *fieldpath.Set, at string, keys []string, remove
 		if pe.FieldName != nil && slices.Contains(keys, *pe.FieldName) {
 			return
 		}
-		for _, s := range ignoreLocate(v, pe, at) {
+		for _, s := range locate(v, pe, at) {
 			s.mark(removed)
 		}
 	})
@@ -186,11 +230,11 @@ func ignoreMarkOwned(v any, set *fieldpath.Set, at string, keys []string, remove
 				childKeys = append(childKeys, f.Name)
 			}
 		}
-		for _, s := range ignoreLocate(v, pe, at) {
+		for _, s := range locate(v, pe, at) {
 			switch s.get().(type) {
 			case map[string]any, []any:
-				ignoreMarkOwned(s.get(), child, s.at, childKeys, removed)
-				if owner && pe.Key != nil && ignoreOnlyKeysLeft(s.get(), childKeys) {
+				markOwned(s.get(), child, s.at, childKeys, removed)
+				if owner && pe.Key != nil && onlyKeysLeft(s.get(), childKeys) {
 					s.mark(removed)
 				}
 			default:
@@ -202,26 +246,26 @@ func ignoreMarkOwned(v any, set *fieldpath.Set, at string, keys []string, remove
 	})
 }
 
-// ignoreLocate returns the slots of container v that the fieldsV1 path element pe
+// locate returns the slots of container v that the fieldsV1 path element pe
 // names: a map key (f:), the list elements whose merge keys (k:) or value
 // (v:) match, or a list index (i:).
-func ignoreLocate(v any, pe fieldpath.PathElement, at string) []ignoreSlot {
+func locate(v any, pe fieldpath.PathElement, at string) []slot {
 	switch {
 	case pe.FieldName != nil:
 		if _, ok := v.(map[string]any); ok {
-			return ignoreChildren(v, *pe.FieldName, at)
+			return children(v, *pe.FieldName, at)
 		}
 	case pe.Index != nil:
 		if _, ok := v.([]any); ok {
-			return ignoreChildren(v, strconv.Itoa(*pe.Index), at)
+			return children(v, strconv.Itoa(*pe.Index), at)
 		}
 	case pe.Key != nil, pe.Value != nil:
 		if _, ok := v.([]any); !ok {
 			return nil
 		}
-		var out []ignoreSlot
-		for _, s := range ignoreChildren(v, "*", at) {
-			if (pe.Key != nil && ignoreKeyMatches(s.get(), *pe.Key)) || (pe.Value != nil && ignoreValueEquals(s.get(), *pe.Value)) {
+		var out []slot
+		for _, s := range children(v, "*", at) {
+			if (pe.Key != nil && keyMatches(s.get(), *pe.Key)) || (pe.Value != nil && valueEquals(s.get(), *pe.Value)) {
 				out = append(out, s)
 			}
 		}
@@ -230,25 +274,25 @@ func ignoreLocate(v any, pe fieldpath.PathElement, at string) []ignoreSlot {
 	return nil
 }
 
-// ignoreKeyMatches reports whether the list element elem has the merge key key.
-func ignoreKeyMatches(elem any, key smdvalue.FieldList) bool {
+// keyMatches reports whether the list element elem has the merge key key.
+func keyMatches(elem any, key smdvalue.FieldList) bool {
 	m, ok := elem.(map[string]any)
 	if !ok {
 		return false
 	}
 	for _, f := range key {
 		v, ok := m[f.Name]
-		if !ok || !ignoreValueEquals(v, f.Value) {
+		if !ok || !valueEquals(v, f.Value) {
 			return false
 		}
 	}
 	return true
 }
 
-// ignoreValueEquals compares a scalar of an unstructured object with one
+// valueEquals compares a scalar of an unstructured object with one
 // from fieldsV1, which is all that merge keys and set elements hold. It takes
 // 80 and 80.0 as equal, since a manifest read from YAML may hold either.
-func ignoreValueEquals(v any, want smdvalue.Value) bool {
+func valueEquals(v any, want smdvalue.Value) bool {
 	switch v.(type) {
 	case nil, bool, string, int, int32, int64, float32, float64:
 		return smdvalue.Equals(smdvalue.NewValueInterface(v), want)
@@ -258,35 +302,35 @@ func ignoreValueEquals(v any, want smdvalue.Value) bool {
 	return false
 }
 
-// ignoreOnlyKeysLeft reports whether the map elem holds nothing but its merge keys,
+// onlyKeysLeft reports whether the map elem holds nothing but its merge keys,
 // once marked fields are gone.
-func ignoreOnlyKeysLeft(elem any, keys []string) bool {
+func onlyKeysLeft(elem any, keys []string) bool {
 	m, ok := elem.(map[string]any)
 	if !ok {
 		return false
 	}
 	for k, v := range m {
-		if !ignoreIsMarked(v) && !slices.Contains(keys, k) {
+		if !isMarked(v) && !slices.Contains(keys, k) {
 			return false
 		}
 	}
 	return true
 }
 
-// ignoreSweep deletes the marked values under v, and the maps and lists
+// sweep deletes the marked values under v, and the maps and lists
 // that deleting them left empty. It returns v's new value, and whether v
 // itself was left empty and should go.
-func ignoreSweep(v any) (any, bool) {
+func sweep(v any) (any, bool) {
 	lost := false
 	switch c := v.(type) {
 	case map[string]any:
 		for k, child := range c {
-			if ignoreIsMarked(child) {
+			if isMarked(child) {
 				delete(c, k)
 				lost = true
 				continue
 			}
-			child, emptied := ignoreSweep(child)
+			child, emptied := sweep(child)
 			if emptied {
 				delete(c, k)
 				lost = true
@@ -298,11 +342,11 @@ func ignoreSweep(v any) (any, bool) {
 	case []any:
 		kept := c[:0]
 		for _, child := range c {
-			if ignoreIsMarked(child) {
+			if isMarked(child) {
 				lost = true
 				continue
 			}
-			child, emptied := ignoreSweep(child)
+			child, emptied := sweep(child)
 			if emptied {
 				lost = true
 				continue
@@ -315,9 +359,9 @@ func ignoreSweep(v any) (any, bool) {
 	return v, false
 }
 
-// ignoreReport returns the removed pointers sorted, without those whose
+// report returns the removed pointers sorted, without those whose
 // parent was removed too.
-func ignoreReport(removed map[string]bool) []string {
+func report(removed map[string]bool) []string {
 	var out []string
 	for p := range removed {
 		covered := false

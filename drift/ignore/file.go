@@ -1,4 +1,4 @@
-package drift
+package ignore
 
 import (
 	"bytes"
@@ -7,29 +7,68 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// IgnoreRuleYAML returns the rule that ignores the field at pointer (a JSON
-// pointer, such as Change.Pointer) of the object ref, as the item of a rule
-// file's ignore list: what AddIgnoreRule appends, for a person to read first.
-func IgnoreRuleYAML(ref Ref, pointer string) (string, error) {
-	node, err := ignoreRuleNode(ref, pointer)
+// Load reads a .kubedrift.yaml file.
+func Load(path string) (*Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read ignore rules: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Find looks for .kubedrift.yaml in dir and its parents, returning ""
+// when there is none. dir may also be a manifest file, whose directory is
+// searched first.
+func Find(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		candidate := filepath.Join(dir, FileName)
+		info, err := os.Stat(candidate)
+		switch {
+		case err == nil && info.IsDir():
+			// Better to say so than to skip it and pick up a file further
+			// up that the user did not mean.
+			return "", fmt.Errorf("%s is a directory, not a rule file", candidate)
+		case err == nil:
+			return candidate, nil
+		case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			return "", err
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", nil
+		}
+		dir = parent
+	}
+}
+
+// RuleYAML returns the rule that ignores the field at pointer (a JSON
+// pointer, such as Change.Pointer) of the object obj, as the item of a rule
+// file's ignore list: what Add appends, for a person to read first.
+func RuleYAML(obj Object, pointer string) (string, error) {
+	node, err := ruleNode(obj, pointer)
 	if err != nil {
 		return "", err
 	}
 	list := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{node}}
-	return encodeIgnoreYAML(list)
+	return encodeYAML(list)
 }
 
-// AddIgnoreRule appends the rule IgnoreRuleYAML describes to the rule file
+// Add appends the rule RuleYAML describes to the rule file
 // at path, creating the file when there is none. The rules already there,
 // and their comments, are kept; a file that does not parse is left as it
 // is, with its error, rather than rewritten. The file is replaced in one
 // rename, so a reader never sees half of it.
-func AddIgnoreRule(path string, ref Ref, pointer string) error {
-	rule, err := ignoreRuleNode(ref, pointer)
+func Add(path string, obj Object, pointer string) error {
+	rule, err := ruleNode(obj, pointer)
 	if err != nil {
 		return err
 	}
@@ -37,35 +76,35 @@ func AddIgnoreRule(path string, ref Ref, pointer string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read ignore rules: %w", err)
 	}
-	if _, err := ParseIgnoreRules(path, data); err != nil {
+	if _, err := Parse(path, data); err != nil {
 		return fmt.Errorf("%w (fix the file before adding a rule to it)", err)
 	}
 
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s: %w", path, err) // ParseIgnoreRules accepted it: unlikely
+		return fmt.Errorf("%s: %w", path, err) // Parse accepted it: unlikely
 	}
-	if len(doc.Content) == 0 || ignoreIsNull(doc.Content[0]) {
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		doc = yaml.Node{Kind: yaml.DocumentNode, HeadComment: doc.HeadComment, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
 	}
-	root := ignoreResolve(doc.Content[0])
-	list := ignoreListNode(root)
+	root := resolve(doc.Content[0])
+	list := listNode(root)
 	list.Kind, list.Tag, list.Value, list.Style = yaml.SequenceNode, "!!seq", "", 0
 	list.Content = append(list.Content, rule)
 
-	out, err := encodeIgnoreYAML(&doc)
+	out, err := encodeYAML(&doc)
 	if err != nil {
 		return err
 	}
-	if _, err := ParseIgnoreRules(path, []byte(out)); err != nil {
+	if _, err := Parse(path, []byte(out)); err != nil {
 		return fmt.Errorf("the new rule file would not parse: %w", err)
 	}
 	return writeFileAtomic(path, []byte(out))
 }
 
-// ignoreRuleNode builds one rule: the object's selectors and the pointer.
-func ignoreRuleNode(ref Ref, pointer string) (*yaml.Node, error) {
-	if _, err := parseIgnorePointer(pointer); err != nil {
+// ruleNode builds one rule: the object's selectors and the pointer.
+func ruleNode(obj Object, pointer string) (*yaml.Node, error) {
+	if _, err := ParsePointer(pointer); err != nil {
 		return nil, fmt.Errorf("ignore %s: %w", pointer, err)
 	}
 	str := func(s string) *yaml.Node {
@@ -79,22 +118,22 @@ func ignoreRuleNode(ref Ref, pointer string) (*yaml.Node, error) {
 	add := func(key string, value *yaml.Node) {
 		rule.Content = append(rule.Content, str(key), value)
 	}
-	add("group", str(ref.Group))
-	add("kind", str(ref.Kind))
-	if ref.Namespace != "" {
-		add("namespace", str(ref.Namespace))
+	add("group", str(obj.Group))
+	add("kind", str(obj.Kind))
+	if obj.Namespace != "" {
+		add("namespace", str(obj.Namespace))
 	}
-	add("name", str(ref.Name))
+	add("name", str(obj.Name))
 	add("paths", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{str(pointer)}})
 	return rule, nil
 }
 
-// ignoreListNode returns the value of root's ignore key, adding the key
+// listNode returns the value of root's ignore key, adding the key
 // when it is missing.
-func ignoreListNode(root *yaml.Node) *yaml.Node {
+func listNode(root *yaml.Node) *yaml.Node {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "ignore" {
-			return ignoreResolve(root.Content[i+1])
+			return resolve(root.Content[i+1])
 		}
 	}
 	list := &yaml.Node{Kind: yaml.SequenceNode}
@@ -102,7 +141,7 @@ func ignoreListNode(root *yaml.Node) *yaml.Node {
 	return list
 }
 
-func encodeIgnoreYAML(n *yaml.Node) (string, error) {
+func encodeYAML(n *yaml.Node) (string, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

@@ -1,7 +1,6 @@
-package drift
+package ignore
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,20 +8,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 )
 
-// ignoreObject parses one object as a client decodes it: integers as int64,
+// objectOf parses one object as a client decodes it: integers as int64,
 // numbers with a fraction as float64. "" is nil.
-func ignoreObject(t *testing.T, text string) *unstructured.Unstructured {
+func objectOf(t *testing.T, text string) *unstructured.Unstructured {
 	t.Helper()
 	if text == "" {
 		return nil
@@ -40,18 +35,23 @@ func ignoreObject(t *testing.T, text string) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: m}
 }
 
-// ignoreRulesOf parses a rule file that the test expects to be valid.
-func ignoreRulesOf(t *testing.T, text string) *IgnoreRules {
+// rulesOf parses a rule file that the test expects to be valid.
+// objectIn returns what rules match of obj.
+func objectIn(obj *unstructured.Unstructured) Object {
+	return Object{Group: obj.GroupVersionKind().Group, Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
+
+func rulesOf(t *testing.T, text string) *Rules {
 	t.Helper()
-	r, err := ParseIgnoreRules(".kubedrift.yaml", []byte(text))
+	r, err := Parse(".kubedrift.yaml", []byte(text))
 	if err != nil {
 		t.Fatalf("parse rules: %v\n%s", err, text)
 	}
 	return r
 }
 
-// ignoreSameObject fails the test when got is not want.
-func ignoreSameObject(t *testing.T, side string, got, want *unstructured.Unstructured) {
+// sameObject fails the test when got is not want.
+func sameObject(t *testing.T, side string, got, want *unstructured.Unstructured) {
 	t.Helper()
 	if (got == nil) != (want == nil) || (got != nil && !reflect.DeepEqual(got.Object, want.Object)) {
 		g, _ := yaml.Marshal(got)
@@ -60,13 +60,13 @@ func ignoreSameObject(t *testing.T, side string, got, want *unstructured.Unstruc
 	}
 }
 
-func ignoreGlobOf(s string) ignoreGlob { return &s }
+func globOf(s string) glob { return &s }
 
-func TestParseIgnoreRules(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name string
 		file string
-		want []ignoreRule
+		want []Rule
 		// err is the exact error; the file is named .kubedrift.yaml.
 		err string
 	}{
@@ -95,10 +95,10 @@ ignore:
     paths: ["/"]
     managers: [helm]
 `,
-			want: []ignoreRule{
+			want: []Rule{
 				{
-					group: ignoreGlobOf("apps"), kind: ignoreGlobOf("Deployment"),
-					namespace: ignoreGlobOf("shop-*"), name: ignoreGlobOf("web"),
+					group: globOf("apps"), kind: globOf("Deployment"),
+					namespace: globOf("shop-*"), name: globOf("web"),
 					paths: [][]string{
 						{"spec", "replicas"},
 						{"spec", "template", "spec", "containers", "*", "image"},
@@ -106,16 +106,16 @@ ignore:
 						{"metadata", "labels", "a~b~1"},
 					},
 				},
-				{kind: ignoreGlobOf("*"), managers: []string{"kube-controller-manager", "hpa-*"}},
-				{group: ignoreGlobOf(""), namespace: ignoreGlobOf(""), paths: [][]string{{""}}, managers: []string{"helm"}},
+				{kind: globOf("*"), managers: []string{"kube-controller-manager", "hpa-*"}},
+				{group: globOf(""), namespace: globOf(""), paths: [][]string{{""}}, managers: []string{"helm"}},
 			},
 		},
 		{
 			name: "anchors",
 			file: "ignore:\n  - managers: &m [helm]\n  - kind: Secret\n    managers: *m\n",
-			want: []ignoreRule{
+			want: []Rule{
 				{managers: []string{"helm"}},
-				{kind: ignoreGlobOf("Secret"), managers: []string{"helm"}},
+				{kind: globOf("Secret"), managers: []string{"helm"}},
 			},
 		},
 		{
@@ -247,7 +247,7 @@ ignore:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseIgnoreRules(".kubedrift.yaml", []byte(tt.file))
+			got, err := Parse(".kubedrift.yaml", []byte(tt.file))
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("error is %v\nwant %s", err, tt.err)
@@ -267,13 +267,13 @@ ignore:
 	}
 }
 
-func TestLoadIgnoreRules(t *testing.T) {
-	path := filepath.Join("testdata", "ignore", ".kubedrift.yaml")
-	rules, err := LoadIgnoreRules(path)
+func TestLoad(t *testing.T) {
+	path := filepath.Join("testdata", ".kubedrift.yaml")
+	rules, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := ignoreObject(t, `apiVersion: apps/v1
+	live := objectOf(t, `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop-eu}
 spec:
@@ -282,7 +282,7 @@ spec:
     spec:
       containers: [{name: web, image: "shop/web:2"}]
 `)
-	want := ignoreObject(t, `apiVersion: apps/v1
+	want := objectOf(t, `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop-eu}
 spec:
@@ -291,14 +291,14 @@ spec:
     spec:
       containers: [{name: web, image: "shop/web:1"}]
 `)
-	removed := rules.Apply(RefOf(live), live, want, nil)
+	removed := rules.Apply(objectIn(live), live, want, nil)
 	wantRemoved := []string{"/spec/replicas", "/spec/template/spec/containers/0/image"}
 	if !slices.Equal(removed, wantRemoved) {
 		t.Errorf("removed %q, want %q", removed, wantRemoved)
 	}
-	ignoreSameObject(t, "live", live, want)
+	sameObject(t, "live", live, want)
 
-	if _, err := LoadIgnoreRules(filepath.Join(t.TempDir(), "missing.yaml")); err == nil ||
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil ||
 		!strings.HasPrefix(err.Error(), "read ignore rules: open ") || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: error is %v, want one naming the file", err)
 	}
@@ -307,16 +307,16 @@ spec:
 	if err := os.WriteFile(bad, []byte("ignore:\n  - kind: Deployment\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadIgnoreRules(bad); err == nil || err.Error() != bad+":2: rule has neither paths nor managers, so it would ignore nothing" {
+	if _, err := Load(bad); err == nil || err.Error() != bad+":2: rule has neither paths nor managers, so it would ignore nothing" {
 		t.Errorf("bad file: error is %v, want one naming %s and line 2", err, bad)
 	}
 }
 
-func TestIgnoreFindConfig(t *testing.T) {
+func TestFind(t *testing.T) {
 	root := t.TempDir()
 	// A search that finds nothing must not be fooled by a rule file above
 	// the temporary directory; this test cannot run on such a machine.
-	if found, err := FindConfig(filepath.Dir(root)); err != nil || found != "" {
+	if found, err := Find(filepath.Dir(root)); err != nil || found != "" {
 		t.Fatalf("a rule file (%q, %v) lies above %s; remove it to run this test", found, err, root)
 	}
 	mkdir := func(parts ...string) string {
@@ -362,7 +362,7 @@ func TestIgnoreFindConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := FindConfig(tt.dir)
+			got, err := Find(tt.dir)
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
 					t.Fatalf("error is %v, want %s", err, tt.err)
@@ -373,117 +373,117 @@ func TestIgnoreFindConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != tt.want {
-				t.Errorf("FindConfig(%s) = %q, want %q", tt.dir, got, tt.want)
+				t.Errorf("Find(%s) = %q, want %q", tt.dir, got, tt.want)
 			}
 		})
 	}
 
 	t.Run("relative directory", func(t *testing.T) {
 		t.Chdir(deep)
-		got, err := FindConfig(".")
+		got, err := Find(".")
 		if err != nil || got != appConfig {
-			t.Errorf("FindConfig(.) = %q, %v, want %q", got, err, appConfig)
+			t.Errorf("Find(.) = %q, %v, want %q", got, err, appConfig)
 		}
 	})
 }
 
-func TestIgnoreSelectors(t *testing.T) {
-	deployment := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop-eu", Name: "web-1"}
+func TestSelectors(t *testing.T) {
+	deployment := Object{Group: "apps", Kind: "Deployment", Namespace: "shop-eu", Name: "web-1"}
 	tests := []struct {
 		name      string
 		selectors string
-		match     []Ref
-		noMatch   []Ref
+		match     []Object
+		noMatch   []Object
 	}{
 		{
 			name:      "no selectors match anything",
 			selectors: "",
-			match:     []Ref{deployment, {Version: "v1", Kind: "Namespace", Name: "shop"}},
+			match:     []Object{deployment, {Kind: "Namespace", Name: "shop"}},
 		},
 		{
 			name:      "group and kind",
 			selectors: "group: apps\n    kind: Deployment",
-			match:     []Ref{deployment},
-			noMatch: []Ref{
-				{Group: "extensions", Version: "v1beta1", Kind: "Deployment", Namespace: "shop", Name: "web"},
-				{Group: "apps", Version: "v1", Kind: "StatefulSet", Namespace: "shop", Name: "web"},
-				{Group: "apps", Version: "v1", Kind: "deployment", Namespace: "shop", Name: "web"},
+			match:     []Object{deployment},
+			noMatch: []Object{
+				{Group: "extensions", Kind: "Deployment", Namespace: "shop", Name: "web"},
+				{Group: "apps", Kind: "StatefulSet", Namespace: "shop", Name: "web"},
+				{Group: "apps", Kind: "deployment", Namespace: "shop", Name: "web"},
 			},
 		},
 		{
 			name:      "empty group is the core group",
 			selectors: `group: ""`,
-			match:     []Ref{{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "settings"}},
-			noMatch:   []Ref{deployment},
+			match:     []Object{{Kind: "ConfigMap", Namespace: "shop", Name: "settings"}},
+			noMatch:   []Object{deployment},
 		},
 		{
 			name:      "kind glob",
 			selectors: `kind: "*Set"`,
-			match: []Ref{
-				{Group: "apps", Version: "v1", Kind: "StatefulSet", Namespace: "shop", Name: "db"},
-				{Group: "apps", Version: "v1", Kind: "ReplicaSet", Namespace: "shop", Name: "web-7d9f"},
+			match: []Object{
+				{Group: "apps", Kind: "StatefulSet", Namespace: "shop", Name: "db"},
+				{Group: "apps", Kind: "ReplicaSet", Namespace: "shop", Name: "web-7d9f"},
 			},
-			noMatch: []Ref{deployment},
+			noMatch: []Object{deployment},
 		},
 		{
 			name:      "group glob",
 			selectors: `group: "*.example.com"`,
-			match:     []Ref{{Group: "shop.example.com", Version: "v1", Kind: "Cart", Namespace: "shop", Name: "c"}},
-			noMatch:   []Ref{deployment, {Version: "v1", Kind: "Service", Namespace: "shop", Name: "web"}},
+			match:     []Object{{Group: "shop.example.com", Kind: "Cart", Namespace: "shop", Name: "c"}},
+			noMatch:   []Object{deployment, {Kind: "Service", Namespace: "shop", Name: "web"}},
 		},
 		{
 			name:      "namespace glob",
 			selectors: `namespace: "shop-*"`,
-			match:     []Ref{deployment, {Version: "v1", Kind: "Service", Namespace: "shop-", Name: "web"}},
-			noMatch: []Ref{
-				{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web-1"},
-				{Version: "v1", Kind: "Namespace", Name: "shop-eu"},
+			match:     []Object{deployment, {Kind: "Service", Namespace: "shop-", Name: "web"}},
+			noMatch: []Object{
+				{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web-1"},
+				{Kind: "Namespace", Name: "shop-eu"},
 			},
 		},
 		{
 			name:      "empty namespace is cluster-scoped",
 			selectors: `namespace: ""`,
-			match:     []Ref{{Version: "v1", Kind: "Namespace", Name: "shop"}},
-			noMatch:   []Ref{deployment},
+			match:     []Object{{Kind: "Namespace", Name: "shop"}},
+			noMatch:   []Object{deployment},
 		},
 		{
 			name:      "name glob",
 			selectors: `name: "web-?"`,
-			match:     []Ref{deployment},
-			noMatch:   []Ref{{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop-eu", Name: "web-10"}},
+			match:     []Object{deployment},
+			noMatch:   []Object{{Group: "apps", Kind: "Deployment", Namespace: "shop-eu", Name: "web-10"}},
 		},
 		{
 			name:      "every selector must match",
 			selectors: "group: apps\n    kind: Deployment\n    namespace: shop-eu\n    name: web-1",
-			match:     []Ref{deployment},
-			noMatch: []Ref{
-				{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop-eu", Name: "web-2"},
-				{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop-us", Name: "web-1"},
+			match:     []Object{deployment},
+			noMatch: []Object{
+				{Group: "apps", Kind: "Deployment", Namespace: "shop-eu", Name: "web-2"},
+				{Group: "apps", Kind: "Deployment", Namespace: "shop-us", Name: "web-1"},
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rules := ignoreRulesOf(t, "ignore:\n  - paths: [/spec/replicas]\n    "+tt.selectors+"\n")
+			rules := rulesOf(t, "ignore:\n  - paths: [/spec/replicas]\n    "+tt.selectors+"\n")
 			for _, ref := range tt.match {
-				live := ignoreObject(t, "spec: {replicas: 2, paused: false}")
+				live := objectOf(t, "spec: {replicas: 2, paused: false}")
 				if removed := rules.Apply(ref, live, nil, nil); !slices.Equal(removed, []string{"/spec/replicas"}) {
 					t.Errorf("%v: removed %q, want the rule to match", ref, removed)
 				}
-				ignoreSameObject(t, "live", live, ignoreObject(t, "spec: {paused: false}"))
+				sameObject(t, "live", live, objectOf(t, "spec: {paused: false}"))
 			}
 			for _, ref := range tt.noMatch {
-				live := ignoreObject(t, "spec: {replicas: 2, paused: false}")
+				live := objectOf(t, "spec: {replicas: 2, paused: false}")
 				if removed := rules.Apply(ref, live, nil, nil); removed != nil {
 					t.Errorf("%v: removed %q, want the rule not to match", ref, removed)
 				}
-				ignoreSameObject(t, "live", live, ignoreObject(t, "spec: {replicas: 2, paused: false}"))
+				sameObject(t, "live", live, objectOf(t, "spec: {replicas: 2, paused: false}"))
 			}
 		})
 	}
 }
 
-func TestIgnorePaths(t *testing.T) {
+func TestPaths(t *testing.T) {
 	const live = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -599,9 +599,9 @@ spec:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rules := ignoreRulesOf(t, ignorePathsFile(tt.paths))
-			l, w := ignoreObject(t, live), ignoreObject(t, want)
-			removed := rules.Apply(RefOf(l), l, w, nil)
+			rules := rulesOf(t, ignorePathsFile(tt.paths))
+			l, w := objectOf(t, live), objectOf(t, want)
+			removed := rules.Apply(objectIn(l), l, w, nil)
 			if !slices.Equal(removed, tt.removed) {
 				t.Errorf("removed %q, want %q", removed, tt.removed)
 			}
@@ -612,8 +612,8 @@ spec:
 			if afterWant == "" {
 				afterWant = want
 			}
-			ignoreSameObject(t, "live", l, ignoreObject(t, afterLive))
-			ignoreSameObject(t, "want", w, ignoreObject(t, afterWant))
+			sameObject(t, "live", l, objectOf(t, afterLive))
+			sameObject(t, "want", w, objectOf(t, afterWant))
 		})
 	}
 }
@@ -709,7 +709,7 @@ func ignoreEntries(t *testing.T, text string) []metav1.ManagedFieldsEntry {
 	return entries
 }
 
-func TestIgnoreManagers(t *testing.T) {
+func TestManagers(t *testing.T) {
 	// Expected objects, each the live Deployment or the manifest less what
 	// a case ignores.
 	cut := func(s string, olds ...string) string {
@@ -886,18 +886,18 @@ spec:
 			if managedFields == nil {
 				managedFields = ignoreEntries(t, ignoreManagedFields)
 			}
-			rules := ignoreRulesOf(t, "ignore:\n  - "+tt.rule+"\n")
-			l, w := ignoreObject(t, live), ignoreObject(t, want)
+			rules := rulesOf(t, "ignore:\n  - "+tt.rule+"\n")
+			l, w := objectOf(t, live), objectOf(t, want)
 			ignoreFloatPorts(w)
-			ref := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+			ref := Object{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web"}
 			removed := rules.Apply(ref, l, w, managedFields)
 			if !slices.Equal(removed, tt.removed) {
 				t.Errorf("removed %q, want %q", removed, tt.removed)
 			}
-			expectWant := ignoreObject(t, afterWant)
+			expectWant := objectOf(t, afterWant)
 			ignoreFloatPorts(expectWant)
-			ignoreSameObject(t, "live", l, ignoreObject(t, afterLive))
-			ignoreSameObject(t, "want", w, expectWant)
+			sameObject(t, "live", l, objectOf(t, afterLive))
+			sameObject(t, "want", w, expectWant)
 		})
 	}
 }
@@ -927,44 +927,44 @@ func ignoreFloatPorts(obj *unstructured.Unstructured) {
 	}
 }
 
-func TestIgnoreNil(t *testing.T) {
-	ref := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+func TestNil(t *testing.T) {
+	ref := Object{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web"}
 	entries := ignoreEntries(t, ignoreManagedFields)
-	rules := ignoreRulesOf(t, "ignore:\n  - paths: [/metadata/labels]\n    managers: [kubectl]\n")
+	rules := rulesOf(t, "ignore:\n  - paths: [/metadata/labels]\n    managers: [kubectl]\n")
 	tests := []struct {
 		name                 string
-		rules                *IgnoreRules
+		rules                *Rules
 		live, want           *unstructured.Unstructured
 		afterLive, afterWant *unstructured.Unstructured
 		removed              []string
 	}{
 		{
 			name:      "nil rules ignore nothing",
-			live:      ignoreObject(t, ignoreDeployment),
-			want:      ignoreObject(t, ignoreManifest),
-			afterLive: ignoreObject(t, ignoreDeployment),
-			afterWant: ignoreObject(t, ignoreManifest),
+			live:      objectOf(t, ignoreDeployment),
+			want:      objectOf(t, ignoreManifest),
+			afterLive: objectOf(t, ignoreDeployment),
+			afterWant: objectOf(t, ignoreManifest),
 		},
 		{
 			name:      "no rules ignore nothing",
-			rules:     ignoreRulesOf(t, ""),
-			live:      ignoreObject(t, ignoreDeployment),
-			want:      ignoreObject(t, ignoreManifest),
-			afterLive: ignoreObject(t, ignoreDeployment),
-			afterWant: ignoreObject(t, ignoreManifest),
+			rules:     rulesOf(t, ""),
+			live:      objectOf(t, ignoreDeployment),
+			want:      objectOf(t, ignoreManifest),
+			afterLive: objectOf(t, ignoreDeployment),
+			afterWant: objectOf(t, ignoreManifest),
 		},
 		{
 			name:      "no live object",
 			rules:     rules,
-			want:      ignoreObject(t, ignoreManifest),
-			afterWant: ignoreObject(t, strings.NewReplacer("  labels: {app: web}\n", "", "  replicas: 3\n", "").Replace(ignoreManifest)),
+			want:      objectOf(t, ignoreManifest),
+			afterWant: objectOf(t, strings.NewReplacer("  labels: {app: web}\n", "", "  replicas: 3\n", "").Replace(ignoreManifest)),
 			removed:   []string{"/metadata/labels", "/spec/replicas"},
 		},
 		{
 			name:      "no desired object",
 			rules:     rules,
-			live:      ignoreObject(t, ignoreDeployment),
-			afterLive: ignoreObject(t, strings.NewReplacer("  labels: {app: web}\n", "", "  replicas: 5\n", "").Replace(ignoreDeployment)),
+			live:      objectOf(t, ignoreDeployment),
+			afterLive: objectOf(t, strings.NewReplacer("  labels: {app: web}\n", "", "  replicas: 5\n", "").Replace(ignoreDeployment)),
 			removed:   []string{"/metadata/labels", "/spec/replicas"},
 		},
 		{
@@ -986,142 +986,42 @@ func TestIgnoreNil(t *testing.T) {
 			if !slices.Equal(removed, tt.removed) {
 				t.Errorf("removed %q, want %q", removed, tt.removed)
 			}
-			ignoreSameObject(t, "live", tt.live, tt.afterLive)
-			ignoreSameObject(t, "want", tt.want, tt.afterWant)
+			sameObject(t, "live", tt.live, tt.afterLive)
+			sameObject(t, "want", tt.want, tt.afterWant)
 		})
 	}
 }
 
-// TestIgnoreManagersRealCluster checks manager rules against managedFields
-// that a real API server wrote: kubedrift applies a Deployment, a person
-// scales it with kubectl, and ignoring kubectl must then leave live and the
-// dry run of the manifest equal.
-func TestIgnoreManagersRealCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	const ns = "ignore-managers-real"
-	kubectl := realNamespace(t, ctx, ns)
-	manifest := `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: ` + ns + `, labels: {app: web}}
+func TestTake(t *testing.T) {
+	live := objectOf(t, `apiVersion: v1
+kind: Pod
+metadata: {name: p, annotations: {a: "1"}}
 spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: web, image: "nginx:1.27", ports: [{containerPort: 80}]}
-`
-	path := filepath.Join(t.TempDir(), "web.yaml")
-	if err := os.WriteFile(path, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	kubectl("apply", "--server-side", "--field-manager=kubedrift", "-f", path)
-	kubectl("-n", ns, "scale", "deployment/web", "--replicas=3")
-
-	dc, err := dynamic.NewForConfig(testCluster.Admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deployments := dc.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).Namespace(ns)
-	// Wait for the deployment controller to have seen the scaled object, so
-	// that nothing but status changes between the GET and the dry run.
-	var live *unstructured.Unstructured
-	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		live, err = deployments.Get(ctx, "web", metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		observed, _, _ := unstructured.NestedInt64(live.Object, "status", "observedGeneration")
-		_, annotated := live.GetAnnotations()["deployment.kubernetes.io/revision"]
-		return annotated && observed == live.GetGeneration(), nil
-	})
-	if err != nil {
-		t.Fatalf("wait for the deployment controller: %v", err)
-	}
-	want, err := deployments.Apply(ctx, "web", ignoreObject(t, manifest), metav1.ApplyOptions{
-		FieldManager: "kubedrift", Force: true, DryRun: []string{metav1.DryRunAll},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	managedFields := live.GetManagedFields()
-	for _, e := range managedFields {
-		t.Logf("manager %q operation %s subresource %q: %s", e.Manager, e.Operation, e.Subresource, e.FieldsV1.GetRawString())
-	}
-	baseLive, baseWant := stripped(live), stripped(want)
-	if n, _, _ := unstructured.NestedInt64(baseLive.Object, "spec", "replicas"); n != 3 {
-		t.Fatalf("live spec.replicas is %d, want 3 after kubectl scale", n)
-	}
-	if n, _, _ := unstructured.NestedInt64(baseWant.Object, "spec", "replicas"); n != 1 {
-		t.Fatalf("dry run spec.replicas is %d, want the manifest's 1", n)
-	}
-	ref := RefOf(live)
-
-	t.Run("kubectl", func(t *testing.T) {
-		rules := ignoreRulesOf(t, `ignore:
-  - group: apps
-    kind: "Deploy*"
-    namespace: "ignore-managers-*"
-    managers: ["kubectl*"]
+  containers:
+  - {name: a, image: "x:1"}
+  - {name: b, image: "y:1"}
 `)
-		l, w := baseLive.DeepCopy(), baseWant.DeepCopy()
-		removed := rules.Apply(ref, l, w, managedFields)
-		if !slices.Equal(removed, []string{"/spec/replicas"}) {
-			t.Errorf("removed %q, want only /spec/replicas", removed)
-		}
-		expectLive, expectWant := baseLive.DeepCopy(), baseWant.DeepCopy()
-		unstructured.RemoveNestedField(expectLive.Object, "spec", "replicas")
-		unstructured.RemoveNestedField(expectWant.Object, "spec", "replicas")
-		ignoreSameObject(t, "live", l, expectLive)
-		ignoreSameObject(t, "want", w, expectWant)
-		// Scaling was the only change, so with it ignored nothing drifts.
-		ignoreSameObject(t, "live against want", l, w)
-	})
-
-	t.Run("another manager", func(t *testing.T) {
-		// kubedrift applied every field of the manifest, then lost
-		// spec.replicas to kubectl scale.
-		rules := ignoreRulesOf(t, "ignore:\n  - managers: [kubedrift]\n")
-		l, w := baseLive.DeepCopy(), baseWant.DeepCopy()
-		removed := rules.Apply(ref, l, w, managedFields)
-		wantRemoved := []string{
-			"/metadata/labels/app",
-			"/spec/selector",
-			"/spec/template/metadata/labels/app",
-			"/spec/template/spec/containers/0/image",
-			"/spec/template/spec/containers/0/ports/0",
-		}
-		if !slices.Equal(removed, wantRemoved) {
-			t.Errorf("removed %q, want %q", removed, wantRemoved)
-		}
-		if n, _, _ := unstructured.NestedInt64(l.Object, "spec", "replicas"); n != 3 {
-			t.Errorf("live spec.replicas is %d after Apply, want 3", n)
-		}
-		if n, _, _ := unstructured.NestedInt64(w.Object, "spec", "replicas"); n != 1 {
-			t.Errorf("want spec.replicas is %d after Apply, want 1", n)
-		}
-		containers, _, _ := unstructured.NestedSlice(l.Object, "spec", "template", "spec", "containers")
-		if len(containers) != 1 || containers[0].(map[string]any)["name"] != "web" {
-			t.Errorf("live containers are %v, want web kept by its merge key", containers)
-		}
-	})
-
-	t.Run("status entries", func(t *testing.T) {
-		// The deployment controller writes its revision annotation
-		// through the status subresource; a rule for it removes that.
-		rules := ignoreRulesOf(t, "ignore:\n  - managers: [kube-controller-manager]\n")
-		l, w := baseLive.DeepCopy(), baseWant.DeepCopy()
-		const revision = "/metadata/annotations/deployment.kubernetes.io~1revision"
-		if removed := rules.Apply(ref, l, w, managedFields); !slices.Contains(removed, revision) {
-			t.Errorf("removed %q, want %s among them", removed, revision)
-		}
-		if _, ok := l.GetAnnotations()["deployment.kubernetes.io/revision"]; ok {
-			t.Errorf("live still has the revision annotation")
-		}
-		if n, _, _ := unstructured.NestedInt64(l.Object, "spec", "replicas"); n != 3 {
-			t.Errorf("live spec.replicas is %d, want 3 kept: the rule is not about it", n)
-		}
-	})
+	want := objectOf(t, `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: a, image: "x:1"}
+  - {name: b, image: "y:2"}
+`)
+	paths := [][]string{{"spec", "containers", "*", "image"}, {"metadata", "annotations", "a"}, {"status", "phase"}}
+	got := Take(live, want, paths)
+	if w := []string{"/metadata/annotations/a", "/spec/containers/1/image"}; !slices.Equal(got, w) {
+		t.Errorf("Take returned %q, want %q", got, w)
+	}
+	after := objectOf(t, `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - {name: a}
+  - {name: b}
+`)
+	sameObject(t, "live", live, after)
+	sameObject(t, "want", want, after)
 }

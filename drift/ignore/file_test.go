@@ -1,4 +1,4 @@
-package drift
+package ignore
 
 import (
 	"os"
@@ -8,16 +8,16 @@ import (
 	"testing"
 )
 
-func TestIgnoreRuleYAML(t *testing.T) {
+func TestRuleYAML(t *testing.T) {
 	tests := []struct {
 		name    string
-		ref     Ref
+		ref     Object
 		pointer string
 		want    string
 	}{
 		{
 			name:    "namespaced",
-			ref:     Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
+			ref:     Object{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web"},
 			pointer: "/spec/replicas",
 			want: `- group: apps
   kind: Deployment
@@ -29,7 +29,7 @@ func TestIgnoreRuleYAML(t *testing.T) {
 		},
 		{
 			name:    "core group, cluster-scoped, escaped key",
-			ref:     Ref{Version: "v1", Kind: "Namespace", Name: "shop"},
+			ref:     Object{Kind: "Namespace", Name: "shop"},
 			pointer: "/metadata/labels/example.com~1team",
 			want: `- group: ""
   kind: Namespace
@@ -41,7 +41,7 @@ func TestIgnoreRuleYAML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := IgnoreRuleYAML(tt.ref, tt.pointer)
+			got, err := RuleYAML(tt.ref, tt.pointer)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,13 +50,13 @@ func TestIgnoreRuleYAML(t *testing.T) {
 			}
 		})
 	}
-	if _, err := IgnoreRuleYAML(Ref{Kind: "ConfigMap", Name: "x"}, "spec"); err == nil {
+	if _, err := RuleYAML(Object{Kind: "ConfigMap", Name: "x"}, "spec"); err == nil {
 		t.Error("a pointer without a leading slash: no error")
 	}
 }
 
-func TestAddIgnoreRule(t *testing.T) {
-	web := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+func TestAdd(t *testing.T) {
+	web := Object{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "web"}
 	tests := []struct {
 		name     string
 		existing *string // nil: no file
@@ -127,7 +127,7 @@ ignore:
 					t.Fatal(err)
 				}
 			}
-			if err := AddIgnoreRule(path, web, "/spec/replicas"); err != nil {
+			if err := Add(path, web, "/spec/replicas"); err != nil {
 				t.Fatal(err)
 			}
 			got, err := os.ReadFile(path)
@@ -143,33 +143,33 @@ ignore:
 
 			// The rule does what it says: the replicas of web are no
 			// longer compared, and nothing else changes.
-			rules, err := LoadIgnoreRules(path)
+			rules, err := Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			live := ignoreObject(t, "spec: {replicas: 5, paused: true}")
-			want := ignoreObject(t, "spec: {replicas: 3, paused: false}")
+			live := objectOf(t, "spec: {replicas: 5, paused: true}")
+			want := objectOf(t, "spec: {replicas: 3, paused: false}")
 			if got := rules.Apply(web, live, want, nil); !slices.Equal(got, []string{"/spec/replicas"}) {
 				t.Errorf("ignored %v, want [/spec/replicas]", got)
 			}
 			if _, ok := live.Object["spec"].(map[string]any)["paused"]; !ok {
 				t.Error("the rule removed more than /spec/replicas")
 			}
-			other := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "api"}
-			if got := rules.Apply(other, ignoreObject(t, "spec: {replicas: 5}"), ignoreObject(t, "spec: {replicas: 3}"), nil); len(got) != 0 {
+			other := Object{Group: "apps", Kind: "Deployment", Namespace: "shop", Name: "api"}
+			if got := rules.Apply(other, objectOf(t, "spec: {replicas: 5}"), objectOf(t, "spec: {replicas: 3}"), nil); len(got) != 0 {
 				t.Errorf("the rule for web ignored %v in api", got)
 			}
 		})
 	}
 }
 
-func TestAddIgnoreRuleKeepsABrokenFile(t *testing.T) {
+func TestAddKeepsABrokenFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".kubedrift.yaml")
 	broken := "ignore:\n  - kind: Deployment\n    pahts: [/spec/replicas]\n"
 	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := AddIgnoreRule(path, Ref{Kind: "ConfigMap", Version: "v1", Namespace: "shop", Name: "settings"}, "/data/mode")
+	err := Add(path, Object{Kind: "ConfigMap", Namespace: "shop", Name: "settings"}, "/data/mode")
 	if err == nil || !strings.Contains(err.Error(), path+":3:") {
 		t.Fatalf("error %v, want one naming %s:3", err, path)
 	}
