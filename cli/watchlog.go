@@ -95,7 +95,7 @@ func (l *eventLog) verdict(r *drift.Result, prev drift.Status, first bool) {
 		return
 	}
 	cols := []string{r.Ref.String()}
-	if r.Origin != nil {
+	if !r.Origin.IsZero() {
 		cols = append(cols, r.Origin.String())
 	}
 	if !first {

@@ -106,7 +106,7 @@ type Desired struct {
 	Object *unstructured.Unstructured
 	// Origin says where the object was declared (a file and line, a chart
 	// template). The engine only carries it to the Result.
-	Origin fmt.Stringer
+	Origin Origin
 	// Spare are fields the source cannot know the value of before the
 	// object is applied (a chart's randAlphaNum password, a field rendered
 	// only at install), each with what makes it change as Spared.By: no
@@ -120,7 +120,7 @@ type Result struct {
 	Ref    Ref
 	Status Status
 	// Origin is the Desired.Origin the object came from.
-	Origin fmt.Stringer
+	Origin Origin
 	// Mode is the comparison that judged the object: ModeServer or
 	// ModeOffline.
 	Mode Mode

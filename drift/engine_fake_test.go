@@ -233,14 +233,12 @@ func (f *fakeCluster) dryRunOf(t *testing.T, name string) *unstructured.Unstruct
 	return nil
 }
 
-// origin is a Desired.Origin.
-type origin string
+// origin is a Desired.Origin in a file of that name.
+func origin(file string) Origin { return Origin{File: file} }
 
-func (o origin) String() string { return string(o) }
-
-func desired(t *testing.T, from origin, yaml string) Desired {
+func desired(t *testing.T, file, yaml string) Desired {
 	t.Helper()
-	return Desired{Object: fromYAML(t, yaml), Origin: from}
+	return Desired{Object: fromYAML(t, yaml), Origin: origin(file)}
 }
 
 // asLive returns the manifest as the server would store it: with the fields
@@ -278,11 +276,11 @@ func check(t *testing.T, ctx context.Context, f *fakeCluster, opts Options, desi
 }
 
 // resultFrom returns the one result whose origin is from.
-func resultFrom(t *testing.T, rep *Report, from origin) *Result {
+func resultFrom(t *testing.T, rep *Report, from string) *Result {
 	t.Helper()
 	var found *Result
 	for i := range rep.Results {
-		if rep.Results[i].Origin == from {
+		if rep.Results[i].Origin == origin(from) {
 			if found != nil {
 				t.Fatalf("two results from %s", from)
 			}
@@ -640,7 +638,7 @@ func TestEngineDuplicates(t *testing.T) {
 		desired(t, "f.yaml:1", otherNamespace),
 	)
 
-	for _, first := range []origin{"a.yaml:1", "b.yaml:7"} {
+	for _, first := range []string{"a.yaml:1", "b.yaml:7"} {
 		if r := resultFrom(t, rep, first); r.Status == Error {
 			t.Errorf("first declaration %s: %v", first, r.Err)
 		}
@@ -650,8 +648,8 @@ func TestEngineDuplicates(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		dup   origin
-		first origin
+		dup   string
+		first string
 	}{
 		{"same object again", "c.yaml:3", "a.yaml:1"},
 		{"same object in another version", "d.yaml:1", "a.yaml:1"},
@@ -663,7 +661,7 @@ func TestEngineDuplicates(t *testing.T) {
 			if r.Status != Error || r.Reason != ReasonDuplicate {
 				t.Fatalf("status %v, reason %q, want error Duplicate", r.Status, r.Reason)
 			}
-			if r.Err == nil || !strings.Contains(r.Err.Error(), string(tt.first)) {
+			if r.Err == nil || !strings.Contains(r.Err.Error(), tt.first) {
 				t.Errorf("Err = %v, want it to name %s", r.Err, tt.first)
 			}
 		})
@@ -682,7 +680,7 @@ func TestEngineNamespaces(t *testing.T) {
 		desired(t, "ns.yaml:1", `{apiVersion: v1, kind: Namespace, metadata: {name: shop}}`),
 	)
 	tests := []struct {
-		origin    origin
+		origin    string
 		name      string
 		namespace string
 	}{
@@ -839,7 +837,7 @@ func TestEngineWorkers(t *testing.T) {
 				live = append(live, asLive(t, fmt.Sprintf(`{apiVersion: v1, kind: Namespace, metadata: {name: ns%d}}`, i)))
 				y := fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: cm, namespace: ns%d}}`, i)
 				live = append(live, asLive(t, y))
-				in = append(in, desired(t, origin(fmt.Sprint(i)), y))
+				in = append(in, desired(t, fmt.Sprint(i), y))
 			}
 			f := newFakeCluster(live...)
 			rep := check(t, t.Context(), f, Options{Workers: tt.workers}, in...)
@@ -857,7 +855,7 @@ func TestEngineCancelled(t *testing.T) {
 	manifests := func(t *testing.T) []Desired {
 		var in []Desired
 		for i := range 6 {
-			in = append(in, desired(t, origin(fmt.Sprint(i)),
+			in = append(in, desired(t, fmt.Sprint(i),
 				fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: cm%d, namespace: shop}}`, i)))
 		}
 		return in
@@ -1073,7 +1071,7 @@ func TestEngineKindsFromDesiredCRDs(t *testing.T) {
 		desired(t, "u", `{apiVersion: example.com/v1, kind: Unknown, metadata: {name: u}}`),
 	)
 	for _, tt := range []struct {
-		from   origin
+		from   string
 		status Status
 		ref    string
 	}{

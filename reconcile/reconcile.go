@@ -397,20 +397,16 @@ func (r *Reconciler) ReconcileAll(ctx context.Context, desired []drift.Desired, 
 // objectKey matches a result to the desired object it judged: by the
 // origin, which is unique to a document, and the kind and name, which a
 // document's list items differ in.
-type objectKey struct{ origin, group, kind, name string }
+type objectKey struct {
+	origin            drift.Origin
+	group, kind, name string
+}
 
 func keyOfResult(res drift.Result) objectKey {
-	return objectKey{originText(res.Origin), res.Ref.Group, res.Ref.Kind, res.Ref.Name}
+	return objectKey{res.Origin, res.Ref.Group, res.Ref.Kind, res.Ref.Name}
 }
 
 func keyOfDesired(d drift.Desired) objectKey {
 	gvk := d.Object.GroupVersionKind()
-	return objectKey{originText(d.Origin), gvk.Group, gvk.Kind, d.Object.GetName()}
-}
-
-func originText(o fmt.Stringer) string {
-	if o == nil {
-		return ""
-	}
-	return o.String()
+	return objectKey{d.Origin, gvk.Group, gvk.Kind, d.Object.GetName()}
 }

@@ -20,9 +20,8 @@ import (
 	"github.com/kubedrift/kubedrift/reconcile"
 )
 
-type origin string
-
-func (o origin) String() string { return string(o) }
+// origin is a Desired.Origin in a file of that name.
+func origin(file string) drift.Origin { return drift.Origin{File: file} }
 
 // reconciler returns a reconciler as user cfg, logging to log, and the
 // desired state of manifests, each its own origin.

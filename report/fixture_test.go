@@ -98,7 +98,7 @@ func sample() (*drift.Report, []error) {
 		},
 		{
 			Ref: creds, Status: drift.Drifted, Mode: drift.ModeServer,
-			Origin: sources.Origin{Source: "chart shop", File: "shop/templates/secret.yaml"},
+			Origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "shop/templates/secret.yaml"},
 			Live:   secret("*** (7 bytes, before)"), Want: secret("*** (9 bytes, after)"),
 			Changes: []drift.Change{{
 				Path: "data.password", Pointer: "/data/password",
@@ -147,7 +147,7 @@ func sample() (*drift.Report, []error) {
 	inputErrs := []error{
 		&sources.Error{Origin: sources.Origin{File: "k8s/broken.yaml", Line: 7},
 			Err: errors.New("invalid YAML: mapping values are not allowed in this context")},
-		&sources.Error{Origin: sources.Origin{Source: "chart shop"},
+		&sources.Error{Origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}},
 			Err: errors.New(`render: template: shop/templates/cron.yaml:3:14: executing "shop/templates/cron.yaml" at <.Values.schedule>: nil pointer`)},
 	}
 	return rep, inputErrs

@@ -34,7 +34,7 @@ func writeGitHub(w io.Writer, rep *drift.Report, inputErrs []error, opts Options
 		if !needsAttention(r) {
 			continue
 		}
-		file, line := position(r.Origin)
+		file, line := r.Origin.Position()
 		command, title := "error", "kubedrift: "+r.Status.String()+" "+r.Ref.String()
 		switch {
 		case r.Status == drift.Unmanaged:
@@ -46,9 +46,9 @@ func writeGitHub(w io.Writer, rep *drift.Report, inputErrs []error, opts Options
 	}
 	for _, err := range inputErrs {
 		origin, msg := inputError(err)
-		file, line := position(origin)
+		file, line := origin.Position()
 		title := "kubedrift: input error"
-		if o := originText(origin); o != "" && file == "" {
+		if o := origin.String(); o != "" && file == "" {
 			// With no file to annotate, the title says where.
 			title += " in " + o
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kubedrift/kubedrift/drift"
-	"github.com/kubedrift/kubedrift/sources"
 )
 
 // APIVersion is the apiVersion of the JSON report. Within it, fields are only
@@ -83,7 +82,10 @@ type jsonRef struct {
 }
 
 type jsonOrigin struct {
-	Text   string `json:"text"`
+	Text string `json:"text"`
+	// Kind is what rendered the object (chart, kustomization, release,
+	// git), and Source names it as Text does: "chart shop".
+	Kind   string `json:"kind,omitempty"`
 	Source string `json:"source,omitempty"`
 	File   string `json:"file,omitempty"`
 	Line   int    `json:"line,omitempty"`
@@ -206,23 +208,12 @@ func jsonResultOf(r *drift.Result, opts Options) jsonResult {
 	return out
 }
 
-// jsonOriginOf returns origin as text and, where it is known, as its parts:
-// all of them for a sources.Origin, the file and line of any other origin
-// that has a position.
-func jsonOriginOf(origin fmt.Stringer) *jsonOrigin {
-	if origin == nil {
+// jsonOriginOf returns origin as text and as its parts; nil for none.
+func jsonOriginOf(o drift.Origin) *jsonOrigin {
+	if o.IsZero() {
 		return nil
 	}
-	out := &jsonOrigin{Text: origin.String()}
-	switch o := origin.(type) {
-	case sources.Origin:
-		out.Source, out.File, out.Line = o.Source, o.File, o.Line
-	case *sources.Origin:
-		out.Source, out.File, out.Line = o.Source, o.File, o.Line
-	default:
-		out.File, out.Line = position(origin)
-	}
-	return out
+	return &jsonOrigin{Text: o.String(), Kind: string(o.Source.Kind), Source: o.Source.String(), File: o.File, Line: o.Line}
 }
 
 // jsonTime formats a time as RFC 3339 in UTC, "" for the zero time (unknown).

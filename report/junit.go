@@ -73,7 +73,7 @@ func writeJUnit(w io.Writer, rep *drift.Report, inputErrs []error, opts Options)
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		tc := junitCase{Classname: junitClass(r.Ref), Name: r.Ref.String()}
-		tc.File, tc.Line = position(r.Origin)
+		tc.File, tc.Line = r.Origin.Position()
 		body := junitBody(r, opts)
 		switch {
 		case isDrift(r.Status):
@@ -93,11 +93,11 @@ func writeJUnit(w io.Writer, rep *drift.Report, inputErrs []error, opts Options)
 	}
 	for i, err := range inputErrs {
 		origin, msg := inputError(err)
-		tc := junitCase{Classname: junitInputClass, Name: originText(origin)}
+		tc := junitCase{Classname: junitInputClass, Name: origin.String()}
 		if tc.Name == "" {
 			tc.Name = fmt.Sprintf("input error %d", i+1)
 		}
-		tc.File, tc.Line = position(origin)
+		tc.File, tc.Line = origin.Position()
 		tc.Error = &junitProblem{Message: oneLine(msg), Type: "InputError", Body: msg + "\n"}
 		suite.Errors++
 		suite.Cases = append(suite.Cases, tc)
@@ -159,7 +159,7 @@ func junitBody(r *drift.Result, opts Options) string {
 		return ""
 	}
 	var b strings.Builder
-	if o := originText(r.Origin); o != "" {
+	if o := r.Origin.String(); o != "" {
 		b.WriteString("origin: " + o + "\n")
 	}
 	if r.Note != "" {

@@ -59,11 +59,11 @@ func writeMarkdown(w io.Writer, rep *drift.Report, inputErrs []error, opts Optio
 		bw.WriteString("| status | object | origin | what |\n| :-- | :-- | :-- | :-- |\n")
 		for _, r := range attention {
 			fmt.Fprintf(bw, "| %s | %s | %s | %s |\n",
-				r.Status, mdCell(mdCode(r.Ref.String())), mdCell(mdCode(originText(r.Origin))), mdCell(mdWhat(r)))
+				r.Status, mdCell(mdCode(r.Ref.String())), mdCell(mdCode(r.Origin.String())), mdCell(mdWhat(r)))
 		}
 		for _, err := range inputErrs {
 			origin, msg := inputError(err)
-			fmt.Fprintf(bw, "| input error |  | %s | %s |\n", mdCell(mdCode(originText(origin))), mdCell(mdCode(shorten(msg, maxCellText))))
+			fmt.Fprintf(bw, "| input error |  | %s | %s |\n", mdCell(mdCode(origin.String())), mdCell(mdCode(shorten(msg, maxCellText))))
 		}
 	}
 
@@ -81,7 +81,7 @@ func writeMarkdown(w io.Writer, rep *drift.Report, inputErrs []error, opts Optio
 // changes and foreign fields as a list, an error's message, and its diff.
 func writeMarkdownDetails(bw *bufio.Writer, r *drift.Result, opts Options) {
 	summary := r.Status.String() + " <code>" + html.EscapeString(r.Ref.String()) + "</code>"
-	if o := originText(r.Origin); o != "" {
+	if o := r.Origin.String(); o != "" {
 		summary += " from <code>" + html.EscapeString(o) + "</code>"
 	}
 	// The blank line after <summary> ends the HTML block, so that what

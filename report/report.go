@@ -138,33 +138,9 @@ func Text(w io.Writer, rep *drift.Report, inputErrs []error) error {
 	return Write(w, FormatText, rep, inputErrs, DefaultOptions())
 }
 
-// positioner is an origin that knows the file and line it points at, as
-// sources.Origin does. Declared here so that any origin a Desired carries
-// can offer a place for an annotation, not only one from package sources.
-type positioner interface {
-	Position() (file string, line int)
-}
-
-// position returns the file and line origin points at, "" and 0 when it
-// points at none.
-func position(origin fmt.Stringer) (string, int) {
-	if p, ok := origin.(positioner); ok {
-		return p.Position()
-	}
-	return "", 0
-}
-
-// originText returns origin as the reports print it, "" when there is none.
-func originText(origin fmt.Stringer) string {
-	if origin == nil {
-		return ""
-	}
-	return origin.String()
-}
-
 // inputError splits a problem with the input into where it is, when it is a
 // *sources.Error that knows, and what it is.
-func inputError(err error) (fmt.Stringer, string) {
+func inputError(err error) (drift.Origin, string) {
 	if se, ok := errors.AsType[*sources.Error](err); ok && se.Err != nil {
 		return se.Origin, se.Err.Error()
 	}
@@ -172,9 +148,9 @@ func inputError(err error) (fmt.Stringer, string) {
 		return w.Origin, w.Msg
 	}
 	if err == nil {
-		return nil, "unknown error"
+		return drift.Origin{}, "unknown error"
 	}
-	return nil, err.Error()
+	return drift.Origin{}, err.Error()
 }
 
 // needsAttention reports whether r is worth a person's attention: any verdict

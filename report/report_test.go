@@ -104,8 +104,8 @@ func TestPosition(t *testing.T) {
 	}{
 		{"manifest file", &sources.Origin{File: "k8s/web.yaml", Line: 12}, "k8s/web.yaml", 12},
 		{"standard input", &sources.Origin{File: "-", Line: 3}, "", 0},
-		{"chart template", &sources.Origin{Source: "chart shop", File: "shop/templates/web.yaml"}, "shop/templates/web.yaml", 0},
-		{"kustomization without a file", &sources.Origin{Source: "kustomization overlays/prod"}, "", 0},
+		{"chart template", &sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "shop/templates/web.yaml"}, "shop/templates/web.yaml", 0},
+		{"kustomization without a file", &sources.Origin{Source: sources.Source{Kind: sources.SourceKustomization, Name: "overlays/prod"}}, "", 0},
 		{"no origin", nil, "", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +113,7 @@ func TestPosition(t *testing.T) {
 			if tt.origin != nil {
 				r.Origin = *tt.origin
 			}
-			file, line := position(r.Origin)
+			file, line := r.Origin.Position()
 			if file != tt.wantFile || line != tt.wantLine {
 				t.Errorf("position = %q, %d; want %q, %d", file, line, tt.wantFile, tt.wantLine)
 			}

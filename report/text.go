@@ -102,7 +102,7 @@ func writeText(w io.Writer, rep *drift.Report, inputErrs []error, opts Options) 
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		line := fmt.Sprintf("%s  %-*s  %s", st.statusColumn(r.Status, statusWidth), nameWidth, r.Ref, originText(r.Origin))
+		line := fmt.Sprintf("%s  %-*s  %s", st.statusColumn(r.Status, statusWidth), nameWidth, r.Ref, r.Origin.String())
 		if r.Note != "" {
 			line += "  (" + r.Note + ")"
 		}

@@ -48,7 +48,7 @@ func LoadGit(ctx context.Context, src GitSource, namespace string, cluster *Clus
 		ref = "HEAD"
 	}
 	fail := func(file string, err error) ([]Manifest, []error) {
-		return nil, []error{&Error{Origin: Origin{Source: fmt.Sprintf("git %s@%s", redactURL(src.Repo), ref), File: file}, Err: err}}
+		return nil, []error{&Error{Origin: Source{Kind: SourceGit, Name: redactURL(src.Repo) + "@" + ref}.At(file, 0), Err: err}}
 	}
 	repo, prefix, err := openRepository(ctx, src)
 	if err != nil {
@@ -69,7 +69,7 @@ func LoadGit(ctx context.Context, src GitSource, namespace string, cluster *Clus
 		repo:      repo,
 		root:      root,
 		dir:       dir,
-		source:    fmt.Sprintf("git %s@%s", redactURL(src.Repo), short),
+		source:    Source{Kind: SourceGit, Name: redactURL(src.Repo) + "@" + short},
 		namespace: namespace,
 		cluster:   cluster,
 	}
@@ -107,8 +107,8 @@ type gitLoad struct {
 	// root is the commit's tree; dir the directory to load in it.
 	root *object.Tree
 	dir  string
-	// source is every origin's Source: "git REPO@COMMIT".
-	source    string
+	// source is every origin's Source: the repository at the commit.
+	source    Source
 	namespace string
 	cluster   *Cluster
 	// tmp is the temporary directory the tree is written to, and realTmp
@@ -120,11 +120,11 @@ type gitLoad struct {
 func (g *gitLoad) loadFile(entry *object.TreeEntry) ([]Manifest, []error) {
 	blob, err := object.GetBlob(g.repo.Storer, entry.Hash)
 	if err != nil {
-		return nil, []error{&Error{Origin: Origin{Source: g.source, File: g.dir}, Err: err}}
+		return nil, []error{&Error{Origin: g.source.At(g.dir, 0), Err: err}}
 	}
 	r, err := blob.Reader()
 	if err != nil {
-		return nil, []error{&Error{Origin: Origin{Source: g.source, File: g.dir}, Err: err}}
+		return nil, []error{&Error{Origin: g.source.At(g.dir, 0), Err: err}}
 	}
 	defer r.Close()
 	return g.relocate(readAll(g.dir, r))
@@ -134,7 +134,7 @@ func (g *gitLoad) loadFile(entry *object.TreeEntry) ([]Manifest, []error) {
 // it from there as a chart, a kustomization or manifest files.
 func (g *gitLoad) loadTree(tree *object.Tree) ([]Manifest, []error) {
 	fail := func(err error) ([]Manifest, []error) {
-		return nil, []error{&Error{Origin: Origin{Source: g.source, File: g.dir}, Err: err}}
+		return nil, []error{&Error{Origin: g.source.At(g.dir, 0), Err: err}}
 	}
 	tmp, err := os.MkdirTemp("", "kubedrift-git-")
 	if err != nil {
@@ -220,7 +220,7 @@ func (g *gitLoad) write(tree *object.Tree, base string) ([]error, error) {
 			resolved := path.Join(path.Dir(repoPath), target)
 			if path.IsAbs(target) || !within(resolved, base) {
 				if manifestExtensions[strings.ToLower(path.Ext(name))] {
-					skipped = append(skipped, &Error{Origin: Origin{Source: g.source, File: repoPath},
+					skipped = append(skipped, &Error{Origin: g.source.At(repoPath, 0),
 						Err: fmt.Errorf("symbolic link to %s leads out of %s: not followed", target, describeBase(base))})
 				}
 				continue
@@ -302,8 +302,8 @@ func (g *gitLoad) relocate(manifests []Manifest, errs []error) ([]Manifest, []er
 // the template under g.dir.
 func (g *gitLoad) relocateChart(manifests []Manifest, errs []error) ([]Manifest, []error) {
 	return g.relocateWith(manifests, errs, func(o Origin) string {
-		if name, ok := strings.CutPrefix(o.Source, "chart "); ok {
-			if rest, ok := strings.CutPrefix(o.File, name+"/"); ok {
+		if o.Source.Kind == SourceChart {
+			if rest, ok := strings.CutPrefix(o.File, o.Source.Name+"/"); ok {
 				return path.Join(g.dir, rest)
 			}
 		}
@@ -314,7 +314,7 @@ func (g *gitLoad) relocateChart(manifests []Manifest, errs []error) ([]Manifest,
 func (g *gitLoad) relocateWith(manifests []Manifest, errs []error, file func(Origin) string) ([]Manifest, []error) {
 	for i := range manifests {
 		o := manifests[i].Origin
-		manifests[i].Origin = Origin{Source: g.source, File: file(o), Line: o.Line}
+		manifests[i].Origin = g.source.At(file(o), o.Line)
 	}
 	out := make([]error, 0, len(errs))
 	for _, err := range errs {
@@ -322,7 +322,7 @@ func (g *gitLoad) relocateWith(manifests []Manifest, errs []error, file func(Ori
 		if !errors.As(err, &e) {
 			e = &Error{Err: err}
 		}
-		e.Origin = Origin{Source: g.source, File: file(e.Origin), Line: e.Origin.Line}
+		e.Origin = g.source.At(file(e.Origin), e.Origin.Line)
 		e.Err = g.scrub(e.Err)
 		out = append(out, e)
 	}

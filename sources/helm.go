@@ -50,9 +50,9 @@ import (
 func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cluster) ([]Manifest, []error) {
 	ch, err := loadChart(chart.Path)
 	if err != nil {
-		return nil, []error{&Error{Origin: Origin{Source: "chart " + chart.Path}, Err: err}}
+		return nil, []error{&Error{Origin: Source{Kind: SourceChart, Name: chart.Path}.At("", 0), Err: err}}
 	}
-	source := "chart " + ch.Name()
+	source := Source{Kind: SourceChart, Name: ch.Name()}
 	vals, errs := chartValues(chart, source)
 	if len(errs) > 0 {
 		return nil, errs
@@ -166,7 +166,7 @@ func RenderChart(ctx context.Context, chart Chart, namespace string, cluster *Cl
 // last deployed revision when the user gives none, as Helm reuses them
 // then), and as `helm install` would otherwise. Not being able to read the
 // release storage is a *Warning, and the chart is rendered as an install.
-func releaseOptions(ctx context.Context, chart Chart, cluster *Cluster, namespace, name, source string, vals map[string]any) (common.ReleaseOptions, map[string]any, []error) {
+func releaseOptions(ctx context.Context, chart Chart, cluster *Cluster, namespace, name string, source Source, vals map[string]any) (common.ReleaseOptions, map[string]any, []error) {
 	install := installOptions(name, namespace)
 	if cluster == nil || cluster.Client == nil {
 		return install, vals, nil
@@ -220,24 +220,24 @@ func trimPathError(err error) error {
 // Helm's own parsers: the values files in order, then every --set, then
 // every --set-string. Values files are local files; helm's "-" for standard
 // input and its URLs are not read.
-func chartValues(chart Chart, source string) (map[string]any, []error) {
+func chartValues(chart Chart, source Source) (map[string]any, []error) {
 	var errs []error
 	base := map[string]any{}
 	for _, file := range chart.ValuesFiles {
 		if file == stdinName {
 			// Standard input is for manifests (-f -), and is read once.
-			errs = append(errs, &Error{Origin: Origin{Source: source, File: file}, Err: errors.New("values cannot be read from standard input: name a file")})
+			errs = append(errs, &Error{Origin: source.At(file, 0), Err: errors.New("values cannot be read from standard input: name a file")})
 			continue
 		}
 		data, err := os.ReadFile(file)
 		if err != nil {
-			errs = append(errs, &Error{Origin: Origin{Source: source, File: file}, Err: unwrapPathError(err)})
+			errs = append(errs, &Error{Origin: source.At(file, 0), Err: unwrapPathError(err)})
 			continue
 		}
 		vals, err := valuesloader.LoadValues(bytes.NewReader(data))
 		if err != nil {
 			line, msg := locateValuesError(data, err)
-			errs = append(errs, &Error{Origin: Origin{Source: source, File: file, Line: line}, Err: fmt.Errorf("values file: %s", msg)})
+			errs = append(errs, &Error{Origin: source.At(file, line), Err: fmt.Errorf("values file: %s", msg)})
 			continue
 		}
 		base = valuesloader.MergeMaps(base, vals)
@@ -338,7 +338,7 @@ func hook(obj *unstructured.Unstructured) (isHook, known bool) {
 }
 
 // parseChartFile parses a file of the chart that is not a template.
-func parseChartFile(source, file string, data []byte) ([]Manifest, []error) {
+func parseChartFile(source Source, file string, data []byte) ([]Manifest, []error) {
 	manifests, errs := Parse(file, data)
 	for i := range manifests {
 		manifests[i].Origin.Source = source
@@ -356,7 +356,7 @@ func parseChartFile(source, file string, data []byte) ([]Manifest, []error) {
 // template's part of a release manifest. The line of an object within
 // rendered text matches no line of the template, so the origin has none; a
 // YAML error keeps the line of the text at fault, for the caller to place.
-func parseRendered(source, file string, text []byte) ([]Manifest, []error) {
+func parseRendered(source Source, file string, text []byte) ([]Manifest, []error) {
 	manifests, errs := Parse(file, text)
 	for i := range manifests {
 		manifests[i].Origin.Source = source
@@ -392,7 +392,7 @@ var templateTrace = regexp.MustCompile(`(?s)^()([^():\s]+):(\d+):\d+\n(.*)$`)
 // renderError turns an error of Helm's engine into an *Error at the
 // template and line it names, which are lines of the chart's own template
 // files, unlike the lines of rendered text.
-func renderError(source string, err error) error {
+func renderError(source Source, err error) error {
 	msg := err.Error()
 	for _, re := range []*regexp.Regexp{templateErrorAt, templateTrace} {
 		m := re.FindStringSubmatch(msg)
@@ -406,7 +406,7 @@ func renderError(source string, err error) error {
 		}
 		// One line for a report: the trace's indented lines joined.
 		text := strings.Join(strings.Fields(m[4]), " ")
-		return &Error{Origin: Origin{Source: source, File: m[2], Line: line}, Err: fmt.Errorf("%s: %s", phase, text)}
+		return &Error{Origin: source.At(m[2], line), Err: fmt.Errorf("%s: %s", phase, text)}
 	}
 	return &Error{Origin: Origin{Source: source}, Err: fmt.Errorf("render: %w", err)}
 }

@@ -191,7 +191,7 @@ func TestRenderChartOrigins(t *testing.T) {
 	// of the template. CRDs, which are not templates, have theirs.
 	manifests := renderOK(t, sources.Chart{Path: shopChart, IncludeHooks: true}, "shop", helmCluster("v1.37.2"))
 	for _, m := range manifests {
-		want := sources.Origin{Source: "chart shop", File: m.Origin.File}
+		want := sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: m.Origin.File}
 		if strings.Contains(m.Origin.File, "/crds/") {
 			want.Line = 1
 		}
@@ -377,7 +377,7 @@ func TestRenderChartKubeVersion(t *testing.T) {
 				t.Errorf("rendered %d objects despite the error", len(manifests))
 			}
 			name := filepath.Base(tt.chart)
-			assertHelmErrors(t, errs, sources.Origin{Source: "chart " + name}, tt.wantErr)
+			assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: name}}, tt.wantErr)
 		})
 	}
 }
@@ -409,50 +409,50 @@ func TestRenderChartErrors(t *testing.T) {
 			// The line of the file, counted as an editor counts it.
 			name:   "values file does not parse",
 			chart:  sources.Chart{Path: shopChart, ValuesFiles: []string{shopProdValues, "testdata/charts/bad-values.yaml"}},
-			origin: sources.Origin{Source: "chart shop", File: "testdata/charts/bad-values.yaml", Line: 4},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "testdata/charts/bad-values.yaml", Line: 4},
 			want:   "values file: invalid YAML: found a tab character that violates indentation",
 		},
 		{
 			name:   "values file missing",
 			chart:  sources.Chart{Path: shopChart, ValuesFiles: []string{"testdata/charts/no-such-values.yaml"}},
-			origin: sources.Origin{Source: "chart shop", File: "testdata/charts/no-such-values.yaml"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "testdata/charts/no-such-values.yaml"},
 			want:   "no such file or directory",
 		},
 		{
 			name:   "values from standard input",
 			chart:  sources.Chart{Path: shopChart, ValuesFiles: []string{"-"}},
-			origin: sources.Origin{Source: "chart shop", File: "-"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "-"},
 			want:   "values cannot be read from standard input: name a file",
 		},
 		{
 			name:   "bad --set",
 			chart:  sources.Chart{Path: shopChart, Set: []string{"replicaCount"}},
-			origin: sources.Origin{Source: "chart shop"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}},
 			want:   `--set replicaCount: key "replicaCount" has no value`,
 		},
 		{
 			name:   "chart missing",
 			chart:  sources.Chart{Path: "testdata/charts/no-such-chart"},
-			origin: sources.Origin{Source: "chart testdata/charts/no-such-chart"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "testdata/charts/no-such-chart"}},
 			want:   "load chart: no such file or directory",
 		},
 		{
 			name:   "not a chart",
 			chart:  sources.Chart{Path: "testdata/charts/shop/templates"},
-			origin: sources.Origin{Source: "chart testdata/charts/shop/templates"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "testdata/charts/shop/templates"}},
 			want:   "load chart: unable to detect chart at " + mustAbs(t, "testdata/charts/shop/templates/Chart.yaml") + ": no such file or directory",
 		},
 		{
 			// The template's own file and line, where the fix goes.
 			name:   "template error",
 			chart:  sources.Chart{Path: "testdata/charts/broken-template"},
-			origin: sources.Origin{Source: "chart broken-template", File: "broken-template/templates/configmap.yaml", Line: 6},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "broken-template"}, File: "broken-template/templates/configmap.yaml", Line: 6},
 			want:   "render: databaseURL is required",
 		},
 		{
 			name:   "invalid release name",
 			chart:  sources.Chart{Path: shopChart, ReleaseName: "Shop_Prod"},
-			origin: sources.Origin{Source: "chart shop"},
+			origin: sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}},
 			want:   `release name "Shop_Prod": invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53`,
 		},
 	} {
@@ -485,7 +485,7 @@ func TestRenderChartBadTemplateOutput(t *testing.T) {
 	})
 	// The line of the template, which the person can open, not of the
 	// rendered text.
-	assertHelmErrors(t, errs, sources.Origin{Source: "chart bad-yaml", File: "bad-yaml/templates/bad.yaml", Line: 11},
+	assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "bad-yaml"}, File: "bad-yaml/templates/bad.yaml", Line: 11},
 		"invalid YAML: did not find expected ',' or '}'")
 }
 
@@ -500,7 +500,7 @@ func TestRenderChartTemplateParseError(t *testing.T) {
 	if len(manifests) > 0 {
 		t.Errorf("rendered %d objects despite the error", len(manifests))
 	}
-	assertHelmErrors(t, errs, sources.Origin{Source: "chart typo", File: "typo/templates/typo.yaml", Line: 4},
+	assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "typo"}, File: "typo/templates/typo.yaml", Line: 4},
 		`parse: function "uper" not defined`)
 }
 
@@ -553,7 +553,7 @@ func TestRenderChartNotInstallable(t *testing.T) {
 			if len(manifests) > 0 {
 				t.Errorf("rendered %d objects despite the error", len(manifests))
 			}
-			assertHelmErrors(t, errs, sources.Origin{Source: "chart app"}, tt.want)
+			assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "app"}}, tt.want)
 		})
 	}
 }

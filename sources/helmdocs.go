@@ -26,7 +26,7 @@ import (
 // A document that does not parse is an *Error that names the template and,
 // where the line can be found in the template's source, that line; the
 // other documents are still read.
-func renderedManifests(ch *chartv2.Chart, source string, files map[string]string) ([]Manifest, []error) {
+func renderedManifests(ch *chartv2.Chart, source Source, files map[string]string) ([]Manifest, []error) {
 	var (
 		manifests []Manifest
 		errs      []error

@@ -28,7 +28,7 @@ import (
 // A kustomization that does not build is one *Error; there are no objects
 // from it then, since kustomize builds all or nothing.
 func Kustomize(dir string) ([]Manifest, []error) {
-	source := "kustomization " + dir
+	source := Source{Kind: SourceKustomization, Name: dir}
 	disk := filesys.MakeFsOnDisk()
 	resources, files, err := buildWithOrigins(disk, dir)
 	if err != nil {

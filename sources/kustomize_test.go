@@ -354,7 +354,7 @@ func TestKustomizeErrors(t *testing.T) {
 				t.Fatalf("errors = %v, want one", errs)
 			}
 			var serr *sources.Error
-			if !errors.As(errs[0], &serr) || serr.Origin != (sources.Origin{Source: "kustomization " + dir}) {
+			if !errors.As(errs[0], &serr) || serr.Origin != (sources.Origin{Source: sources.Source{Kind: sources.SourceKustomization, Name: dir}}) {
 				t.Errorf("error %#v does not have the kustomization as its origin", errs[0])
 			}
 			got := strings.ReplaceAll(errs[0].Error(), abs, "ABS")

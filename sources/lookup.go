@@ -52,7 +52,7 @@ func (l *lookups) GetClientFor(apiVersion, kind string) (dynamic.NamespaceableRe
 }
 
 // notices returns a Warning for each lookup that was forbidden.
-func (l *lookups) notices(source string) []error {
+func (l *lookups) notices(source Source) []error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.forbidden) == 0 {

@@ -374,9 +374,9 @@ func TestOriginString(t *testing.T) {
 		{sources.Origin{File: "a.yaml", Line: -1}, "a.yaml"},
 		{sources.Origin{File: "dir/a.yaml", Line: 12}, "dir/a.yaml:12"},
 		{sources.Origin{Line: 3}, ""},
-		{sources.Origin{Source: "kustomization overlays/prod"}, "kustomization overlays/prod"},
-		{sources.Origin{Source: "chart shop", File: "shop/templates/web.yaml"}, "chart shop: shop/templates/web.yaml"},
-		{sources.Origin{Source: "chart shop", File: "shop/templates/web.yaml", Line: 4}, "chart shop: shop/templates/web.yaml:4"},
+		{sources.Origin{Source: sources.Source{Kind: sources.SourceKustomization, Name: "overlays/prod"}}, "kustomization overlays/prod"},
+		{sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "shop/templates/web.yaml"}, "chart shop: shop/templates/web.yaml"},
+		{sources.Origin{Source: sources.Source{Kind: sources.SourceChart, Name: "shop"}, File: "shop/templates/web.yaml", Line: 4}, "chart shop: shop/templates/web.yaml:4"},
 	} {
 		if got := test.origin.String(); got != test.want {
 			t.Errorf("%#v.String() = %q, want %q", test.origin, got, test.want)

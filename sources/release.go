@@ -35,7 +35,7 @@ import (
 // Every object's origin is the release, its revision and the template the
 // object was rendered from.
 func LoadRelease(ctx context.Context, cluster *Cluster, namespace, name string) ([]Manifest, []error) {
-	origin := Origin{Source: fmt.Sprintf("release %s/%s", namespace, name)}
+	origin := Source{Kind: SourceRelease, Name: namespace + "/" + name}.At("", 0)
 	if cluster == nil || cluster.Client == nil {
 		return nil, []error{&Error{Origin: origin, Err: errors.New("reading a release needs a cluster")}}
 	}
@@ -43,7 +43,7 @@ func LoadRelease(ctx context.Context, cluster *Cluster, namespace, name string) 
 	if err != nil {
 		return nil, []error{&Error{Origin: origin, Err: err}}
 	}
-	origin.Source = fmt.Sprintf("release %s/%s (revision %d)", namespace, name, rel.Version)
+	origin.Source.Name = fmt.Sprintf("%s/%s (revision %d)", namespace, name, rel.Version)
 	return parseManifest(origin.Source, rel.Manifest)
 }
 
@@ -155,7 +155,7 @@ var sourceComment = regexp.MustCompile(`(?m)^# Source: (.+?)\s*$`)
 // parseManifest parses a release manifest, cut into documents by Helm's own
 // splitter, each document with the template that its "# Source:" comment
 // names as its file.
-func parseManifest(source, manifest string) ([]Manifest, []error) {
+func parseManifest(source Source, manifest string) ([]Manifest, []error) {
 	var (
 		manifests []Manifest
 		errs      []error

@@ -203,7 +203,7 @@ func TestLoadReleaseErrors(t *testing.T) {
 			if len(manifests) > 0 {
 				t.Errorf("loaded %d objects despite the error", len(manifests))
 			}
-			assertHelmErrors(t, errs, sources.Origin{Source: "release shop/web"}, tt.want)
+			assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceRelease, Name: "shop/web"}}, tt.want)
 		})
 	}
 }
@@ -234,6 +234,6 @@ func TestLoadReadsReleases(t *testing.T) {
 	if len(manifests) != 5 {
 		t.Errorf("%d objects, want the 5 of release web\n%s", len(manifests), strings.Join(rendered(manifests), "\n"))
 	}
-	assertHelmErrors(t, errs, sources.Origin{Source: "release shop/gone"},
+	assertHelmErrors(t, errs, sources.Origin{Source: sources.Source{Kind: sources.SourceRelease, Name: "shop/gone"}},
 		`release "gone" not found in namespace "shop": looked in Helm's release storage in Secrets and ConfigMaps`)
 }

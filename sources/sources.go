@@ -11,51 +11,24 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubedrift/kubedrift/drift"
 )
 
-// Origin says where a desired object was declared.
-type Origin struct {
-	// Source names what rendered the object when it is not a plain manifest
-	// file: "chart shop", "kustomization overlays/prod", "release shop/web".
-	// Empty for files and stdin.
-	Source string
-	// File is the path of the manifest file as the user named it or as it was
-	// found when walking a directory; "-" for stdin; for a chart, the
-	// template ("shop/templates/web.yaml"); for a kustomization, the file
-	// the object was read from when kustomize knows it.
-	File string
-	// Line is the 1-based line where the object's document starts in File,
-	// or 0 when there is no such line (rendered templates).
-	Line int
-}
+// Origin says where a desired object was declared; it is the drift
+// engine's type, so that it travels with the object to its verdict.
+type Origin = drift.Origin
 
-// String formats the origin as file:line, the form editors and CI annotations
-// understand, after the source that rendered it: "chart shop:
-// shop/templates/web.yaml".
-func (o Origin) String() string {
-	loc := o.File
-	if o.File != "" && o.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", o.File, o.Line)
-	}
-	switch {
-	case o.Source == "":
-		return loc
-	case loc == "":
-		return o.Source
-	}
-	return o.Source + ": " + loc
-}
+// Source names what rendered an object: Origin.Source.
+type Source = drift.Source
 
-// Position returns the file and line for an editor or a CI annotation to
-// point at: File, "" for standard input, which is no file to open, and Line,
-// 0 when there is none (a rendered template). For a chart the file is the
-// template as Helm names it, under the chart's name.
-func (o Origin) Position() (file string, line int) {
-	if o.File == stdinName {
-		return "", 0
-	}
-	return o.File, o.Line
-}
+// The kinds of Source, as sources make them.
+const (
+	SourceChart         = drift.SourceChart
+	SourceKustomization = drift.SourceKustomization
+	SourceRelease       = drift.SourceRelease
+	SourceGit           = drift.SourceGit
+)
 
 // Manifest is one desired object and where it came from.
 type Manifest struct {

@@ -198,9 +198,9 @@ func (m Model) renderConfirm() string {
 	switch c.stage {
 	case askApply, working:
 		if r.Status == drift.Missing {
-			b = append(b, "Create it by server-side apply of its manifest ("+origin(r)+").")
+			b = append(b, "Create it by server-side apply of its manifest ("+r.Origin.String()+").")
 		} else {
-			b = append(b, "Server-side apply of its manifest ("+origin(r)+") will change, as the dry run shows:")
+			b = append(b, "Server-side apply of its manifest ("+r.Origin.String()+") will change, as the dry run shows:")
 			for _, ch := range r.Changes {
 				line := "  " + ch.Describe(m.opts.Now())
 				if ch.Conflict {

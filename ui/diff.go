@@ -45,7 +45,7 @@ func (m *Model) refreshDiff() tea.Cmd {
 		d.offset, d.wrap = m.diff.offset, m.diff.wrap
 	}
 	now := m.opts.Now()
-	d.lines = append(d.lines, fmt.Sprintf("%s  %s  %s", r.Status, r.Ref, origin(r)))
+	d.lines = append(d.lines, fmt.Sprintf("%s  %s  %s", r.Status, r.Ref, r.Origin))
 	if r.Note != "" {
 		d.lines = append(d.lines, "  ("+r.Note+")")
 	}
@@ -147,13 +147,6 @@ func approxSize(obj *unstructured.Unstructured) int {
 		return 8
 	}
 	return size(obj.Object)
-}
-
-func origin(r drift.Result) string {
-	if r.Origin == nil {
-		return ""
-	}
-	return r.Origin.String()
 }
 
 // errorAdvice says what to do about an error verdict.

@@ -20,9 +20,8 @@ import (
 // now is the fixed time of the tests, so that ages read the same each run.
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-type testOrigin string
-
-func (o testOrigin) String() string { return string(o) }
+// testOrigin is the origin of an object declared at file:line.
+func testOrigin(file string, line int) drift.Origin { return drift.Origin{File: file, Line: line} }
 
 func ref(kind, ns, name string) drift.Ref {
 	group := ""
@@ -43,17 +42,17 @@ func obj(kind, name string, fields map[string]any) *unstructured.Unstructured {
 // sample is a check's verdicts on a small shop.
 func sample() []drift.Result {
 	web := drift.Result{
-		Ref: ref("Deployment", "shop", "web"), Status: drift.Drifted, Origin: testOrigin("k8s/web.yaml:1"), Mode: drift.ModeServer,
+		Ref: ref("Deployment", "shop", "web"), Status: drift.Drifted, Origin: testOrigin("k8s/web.yaml", 1), Mode: drift.ModeServer,
 		Changes: []drift.Change{{Path: "spec.replicas", Live: int64(5), Want: int64(3), Manager: "kubectl-edit", Operation: "Update", Time: now.Add(-12 * time.Minute), Conflict: true}},
 		Live:    obj("Deployment", "web", map[string]any{"spec": map[string]any{"replicas": int64(5)}}),
 		Want:    obj("Deployment", "web", map[string]any{"spec": map[string]any{"replicas": int64(3)}}),
 	}
 	return []drift.Result{
 		web,
-		{Ref: ref("ConfigMap", "shop", "settings"), Status: drift.Missing, Origin: testOrigin("k8s/config.yaml:1"), Want: obj("ConfigMap", "settings", map[string]any{"data": map[string]any{"a": "1"}})},
-		{Ref: ref("Service", "shop", "web"), Status: drift.InSync, Origin: testOrigin("k8s/web.yaml:30")},
+		{Ref: ref("ConfigMap", "shop", "settings"), Status: drift.Missing, Origin: testOrigin("k8s/config.yaml", 1), Want: obj("ConfigMap", "settings", map[string]any{"data": map[string]any{"a": "1"}})},
+		{Ref: ref("Service", "shop", "web"), Status: drift.InSync, Origin: testOrigin("k8s/web.yaml", 30)},
 		{Ref: ref("ConfigMap", "shop", "leftover"), Status: drift.Unmanaged, Note: "no manifest declares it", Live: obj("ConfigMap", "leftover", nil)},
-		{Ref: ref("Widget", "shop", "w"), Status: drift.Error, Origin: testOrigin("k8s/widget.yaml:1"), Reason: drift.ReasonNoKind, Err: errors.New(`no matches for kind "Widget"`)},
+		{Ref: ref("Widget", "shop", "w"), Status: drift.Error, Origin: testOrigin("k8s/widget.yaml", 1), Reason: drift.ReasonNoKind, Err: errors.New(`no matches for kind "Widget"`)},
 	}
 }
 
