@@ -754,4 +754,7 @@ func TestCheckIgnoreRules(t *testing.T) {
 	r = kubedrift(t, testcluster.AdminUser, ns, "--check", "--config", bad, "-f", dir)
 	assertCode(t, r, cli.ExitError)
 	assertContains(t, r, bad+":3:")
+	// The objects are still judged, without the rules, as the UI judges them.
+	assertContains(t, r, "drifted   Deployment.apps "+ns+"/web")
+	assertContains(t, r, "judged without ignore rules")
 }

@@ -7,15 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -25,7 +22,6 @@ import (
 
 	"github.com/kubedrift/kubedrift/cluster"
 	"github.com/kubedrift/kubedrift/drift"
-	"github.com/kubedrift/kubedrift/drift/ignore"
 	"github.com/kubedrift/kubedrift/report"
 	"github.com/kubedrift/kubedrift/sources"
 )
@@ -313,52 +309,11 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 	return o.runOnce(ctx, namespace, client, access, connErr)
 }
 
-// sourceOptions says where the desired state comes from.
-func (o *Options) sourceOptions(namespace string, access *sources.Cluster) sources.Options {
-	return sources.Options{
-		Files:          o.Filenames,
-		Stdin:          o.streams.In,
-		Kustomizations: o.Kustomizations,
-		Charts:         o.charts(),
-		Releases:       o.Releases,
-		Git:            o.gitSources(),
-		Namespace:      namespace,
-		Cluster:        access,
-	}
-}
-
-// engineOptions are the drift engine's options from the command line, with
-// the ignore rules read from their file.
-func (o *Options) engineOptions(namespace string) (drift.Options, error) {
-	ignore, err := o.ignoreRules()
-	if err != nil {
-		return drift.Options{}, err
-	}
-	return o.engineOptionsWith(namespace, ignore), nil
-}
-
-// engineOptionsWith are the engine's options with the given ignore rules.
-func (o *Options) engineOptionsWith(namespace string, ignore *ignore.Rules) drift.Options {
-	mode, _ := drift.ParseMode(o.Mode) // checked by Validate
-	return drift.Options{
-		Mode:             mode,
-		Strict:           o.Strict,
-		Ignore:           ignore,
-		Presets:          !o.NoPresets,
-		DefaultNamespace: namespace,
-		ShowSecrets:      o.ShowSecrets,
-		Workers:          o.Concurrency,
-		SpareDryRuns:     o.SpareDryRuns,
-		Owned:            o.owned(namespace),
-		AllNamespaces:    o.AllNamespaces,
-	}
-}
-
 // runOnce is --check and --apply: one check, a report, and for --apply the
 // reconcile; also what is left to say when the cluster cannot be reached.
 func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error) (int, error) {
-	manifests, inputErrs := sources.Load(ctx, o.sourceOptions(namespace, access))
-	inputErrs, warnings := sources.Warnings(inputErrs)
+	j := o.judge(ctx, namespace, client, access, connErr, nil)
+	inputErrs, warnings := j.inputErrs, j.warnings
 	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests
 		// are known already and worth fixing meanwhile.
@@ -373,13 +328,7 @@ func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster
 		}
 		return ExitError, connErr
 	}
-	engOpts, err := o.engineOptions(namespace)
-	if err != nil {
-		return ExitError, err
-	}
-	engine := drift.NewEngine(client, client, engOpts)
-	desired := desiredState(manifests)
-	rep := engine.Check(ctx, desired)
+	engine, desired, rep := j.engine, j.desired, j.report
 	// What the check could not look at is reported, and fails it, as the
 	// input that could not be read does.
 	inputErrs = append(inputErrs, rep.Problems...)
@@ -447,76 +396,6 @@ func (o *Options) connect() (*cluster.Client, *sources.Cluster, error) {
 	return client, &sources.Cluster{Discovery: dc, Client: cs, Dynamic: dyn}, nil
 }
 
-// ignoreRules loads the rule file ignoreFile names; nil when there is none.
-func (o *Options) ignoreRules() (*ignore.Rules, error) {
-	path, err := o.ignoreFile()
-	if err != nil {
-		return nil, err
-	}
-	rules, err := ignore.Load(path)
-	if errors.Is(err, fs.ErrNotExist) && o.Config == "" {
-		return nil, nil // no rules yet: ignoreFile names where they would go
-	}
-	return rules, err
-}
-
-// ignoreFile is the ignore rule file: --config, or the .kubedrift.yaml found
-// from the first local source's directory upward, or, when there is none,
-// the one a new rule would create in that directory.
-func (o *Options) ignoreFile() (string, error) {
-	if o.Config != "" {
-		return o.Config, nil
-	}
-	start := "."
-	for _, p := range slices.Concat(o.Filenames, o.Kustomizations, []string{o.Chart.Path}) {
-		if p != "" && p != "-" {
-			start = p
-			break
-		}
-	}
-	found, err := ignore.Find(start)
-	if err != nil || found != "" {
-		return found, err
-	}
-	if info, err := os.Stat(start); err == nil && !info.IsDir() {
-		start = filepath.Dir(start)
-	}
-	return filepath.Join(start, ".kubedrift.yaml"), nil
-}
-
-// owned returns the test of whether a live object belongs to the desired
-// state: it matches --selector, or Helm's annotations place it in one of the
-// --release releases (in namespace). Nil when neither flag is given.
-func (o *Options) owned(namespace string) func(*unstructured.Unstructured) bool {
-	if o.Selector == "" && len(o.Releases) == 0 {
-		return nil
-	}
-	selector, _ := labels.Parse(o.Selector) // checked by Validate
-	return func(live *unstructured.Unstructured) bool {
-		if o.Selector != "" && selector.Matches(labels.Set(live.GetLabels())) {
-			return true
-		}
-		a := live.GetAnnotations()
-		return a["meta.helm.sh/release-namespace"] == namespace && slices.Contains(o.Releases, a["meta.helm.sh/release-name"])
-	}
-}
-
-func (o *Options) gitSources() []sources.GitSource {
-	var srcs []sources.GitSource
-	for _, spec := range o.Git {
-		src, _ := sources.ParseGitSource(spec) // checked by Validate
-		srcs = append(srcs, src)
-	}
-	return srcs
-}
-
-func (o *Options) charts() []sources.Chart {
-	if o.Chart.Path == "" {
-		return nil
-	}
-	return []sources.Chart{o.Chart}
-}
-
 // countReason counts the error verdicts of rep with reason.
 func countReason(rep *drift.Report, reason drift.Reason) int {
 	n := 0
@@ -526,28 +405,6 @@ func countReason(rep *drift.Report, reason drift.Reason) int {
 		}
 	}
 	return n
-}
-
-// sparedBy says in a report why a volatile field of a render is spared.
-func sparedBy(why sources.VolatileWhy) string {
-	switch why {
-	case sources.InstallOnly:
-		return drift.SparedInstallOnly
-	case sources.Revision:
-		return drift.SparedRevision
-	}
-	return drift.SparedGenerated
-}
-
-func desiredState(manifests []sources.Manifest) []drift.Desired {
-	desired := make([]drift.Desired, len(manifests))
-	for i, m := range manifests {
-		desired[i] = drift.Desired{Object: m.Object, Origin: m.Origin}
-		for _, v := range m.Volatile {
-			desired[i].Spare = append(desired[i].Spare, drift.Spared{Pointer: v.Pointer, By: sparedBy(v.Why)})
-		}
-	}
-	return desired
 }
 
 // Main runs kubedrift with args (without the program name) and returns the

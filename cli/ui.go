@@ -88,28 +88,15 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 // without which there is no report.
 func (s *session) check(ctx context.Context, found func(r drift.Result, judged, total int)) (rep *drift.Report, inputErrs []error, connErr error) {
 	client, access, connErr := s.connected()
-	manifests, inputErrs := sources.Load(ctx, s.o.sourceOptions(s.namespace, access))
-	inputErrs, warnings := sources.Warnings(inputErrs)
-	for _, w := range warnings {
+	j := s.o.judge(ctx, s.namespace, client, access, connErr, found)
+	for _, w := range j.warnings {
 		// The screen is the UI's; what is only worth knowing goes to the log.
 		s.log.Warn(w.Error())
 	}
 	if connErr != nil {
-		return nil, inputErrs, connErr
+		return nil, j.inputErrs, connErr
 	}
-	engOpts, err := s.o.engineOptions(s.namespace)
-	if err != nil {
-		// Judged without the rules, the objects still show; the error says
-		// why some drift the user ignored is back.
-		inputErrs = append(inputErrs, fmt.Errorf("%w (judged without ignore rules)", err))
-		engOpts = s.o.engineOptionsWith(s.namespace, nil)
-	}
-	opts := engOpts
-	opts.Progress = found
-	engine := drift.NewEngine(client, client, opts)
-	desired := desiredState(manifests)
-	rep = engine.Check(ctx, desired)
-
+	engine, desired := j.engine, j.desired
 	byRef := make(map[drift.Ref]drift.Desired, len(desired))
 	var targets []cluster.WatchTarget
 	seen := map[cluster.WatchTarget]bool{}
@@ -128,7 +115,7 @@ func (s *session) check(ctx context.Context, found func(r drift.Result, judged, 
 	s.mu.Lock()
 	// Rechecks and reconciles judge one object at a time, reporting to
 	// nobody: the check's progress callback ends with the check.
-	s.engine, s.desired = drift.NewEngine(client, client, engOpts), byRef
+	s.engine, s.desired = engine, byRef
 	if s.stop != nil {
 		s.stop()
 	}
@@ -139,7 +126,7 @@ func (s *session) check(ctx context.Context, found func(r drift.Result, judged, 
 	// the UI): the check does not wait for it.
 	go s.watch(watchCtx, client, targets)
 	s.watchHealth(ctx, client)
-	return rep, inputErrs, nil
+	return j.report, j.inputErrs, nil
 }
 
 // watch forwards the changes of the live objects of targets to the UI.
