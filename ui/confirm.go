@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -24,13 +25,36 @@ const (
 	working   // the write is under way
 )
 
-// confirmState is a reconcile being confirmed.
-type confirmState struct {
+// confirmModel is a reconcile being confirmed: the question its stage asks,
+// and, for a delete, the name typed to confirm it. It tells the Model what
+// the person decided by an intent message (reconcileConfirmed,
+// confirmClosed, noticeMsg) rather than acting itself.
+type confirmModel struct {
+	keys      keyMap
 	result    drift.Result
 	stage     stage
 	conflicts []string
-	typed     string // the name typed to confirm a delete
-	back      view   // the view to return to
+	name      textinput.Model // the name typed to confirm a delete
+	back      view            // the view to return to
+}
+
+// Intents: what a part of the screen asks the Model to do.
+type (
+	// reconcileConfirmed asks for the write the person confirmed: a
+	// reconcile as opts say, or the delete of the object when del is set.
+	reconcileConfirmed struct {
+		opts ReconcileOptions
+		del  bool
+	}
+	// confirmClosed ends the confirmation, saying message.
+	confirmClosed struct{ message string }
+	// noticeMsg says text in the footer.
+	noticeMsg struct{ text string }
+)
+
+// intent returns the command that delivers msg to the Model.
+func intent(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
 }
 
 // startReconcile asks to reconcile the selected object, or to delete it
@@ -44,10 +68,13 @@ func (m Model) startReconcile(del bool) (tea.Model, tea.Cmd) {
 		m.message = "read-only: reconcile is off (--read-only, or no permission to write)"
 		return m, nil
 	}
-	c := confirmState{result: r, back: m.view}
+	c := confirmModel{keys: m.keys, result: r, back: m.view}
+	var cmd tea.Cmd
 	switch {
 	case r.Status == drift.Unmanaged && del:
 		c.stage = askDelete
+		c.name = newTextInput()
+		cmd = c.name.Focus()
 	case r.Status == drift.Drifted, r.Status == drift.Missing:
 		c.stage = askApply
 	case r.Status == drift.Error && r.Reason == drift.ReasonImmutable:
@@ -60,28 +87,31 @@ func (m Model) startReconcile(del bool) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.confirm, m.view = c, confirmView
-	return m, nil
+	return m, cmd
 }
 
-// confirmKey handles a key press while a reconcile is being confirmed.
-func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	c := &m.confirm
-	keys := m.keys
+// update handles a key press while the reconcile is being confirmed.
+func (c confirmModel) update(msg tea.KeyPressMsg) (confirmModel, tea.Cmd) {
+	keys := c.keys
 	// While a name is typed, n is a letter of it.
 	if key.Matches(msg, keys.Cancel) || (c.stage != askDelete && key.Matches(msg, keys.No)) {
-		if c.stage != working {
-			m.view, m.message = c.back, "reconcile cancelled"
+		if c.stage == working {
+			return c, nil
 		}
-		return m, nil
+		return c, intent(confirmClosed{"reconcile cancelled"})
+	}
+	confirmed := func(opts ReconcileOptions, del bool) (confirmModel, tea.Cmd) {
+		c.stage = working
+		return c, intent(reconcileConfirmed{opts: opts, del: del})
 	}
 	switch c.stage {
 	case askApply:
 		if key.Matches(msg, keys.Yes) {
-			return m.write(ReconcileOptions{}, false)
+			return confirmed(ReconcileOptions{}, false)
 		}
 	case askForce:
 		if key.Matches(msg, keys.Force) {
-			return m.write(ReconcileOptions{Force: true}, false)
+			return confirmed(ReconcileOptions{Force: true}, false)
 		}
 	case askRecreate:
 		if key.Matches(msg, keys.Recreate) {
@@ -89,29 +119,24 @@ func (m Model) confirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case askRecreateAgain:
 		if key.Matches(msg, keys.Yes) {
-			return m.write(ReconcileOptions{Force: true, Recreate: true}, false)
+			return confirmed(ReconcileOptions{Force: true, Recreate: true}, false)
 		}
 	case askDelete:
-		switch msg.String() { // a name being typed: text, not keys
-		case "enter":
-			if c.typed == c.result.Ref.Name {
-				return m.write(ReconcileOptions{}, true)
+		if key.Matches(msg, keys.Confirm) {
+			if c.name.Value() == c.result.Ref.Name {
+				return confirmed(ReconcileOptions{}, true)
 			}
-			m.message = "the name does not match: type it exactly, or esc"
-		case "backspace":
-			if r := []rune(c.typed); len(r) > 0 {
-				c.typed = string(r[:len(r)-1])
-			}
-		default:
-			c.typed += msg.Text
+			return c, intent(noticeMsg{"the name does not match: type it exactly, or esc"})
 		}
+		var cmd tea.Cmd
+		c.name, cmd = c.name.Update(msg)
+		return c, cmd
 	}
-	return m, nil
+	return c, nil
 }
 
 // write sends the confirmed reconcile (or delete) in the background.
 func (m Model) write(opts ReconcileOptions, del bool) (tea.Model, tea.Cmd) {
-	m.confirm.stage = working
 	rec, ctx, ref := m.opts.Reconciler, m.ctx, m.confirm.result.Ref
 	opts.LeftOut = drift.LeftOut(m.confirm.result)
 	return m, func() tea.Msg {
@@ -187,6 +212,27 @@ func (l *list) remove(ref drift.Ref) {
 // renderConfirm draws the confirmation: what the reconcile will do, from
 // the dry run the verdict holds, and the keys that go on.
 func (m Model) renderConfirm() string {
+	return fillHeight(m.confirmLines(), m.height-2) + "\n" + m.footer(nil)
+}
+
+// confirmCursor places the terminal's cursor in the name being typed to
+// confirm a delete, the last of the confirmation's lines; nil otherwise.
+func (m Model) confirmCursor() *tea.Cursor {
+	c := m.confirm
+	if c.stage != askDelete {
+		return nil
+	}
+	lines := m.confirmLines()
+	typed := []rune(c.name.Value())[:c.name.Position()]
+	x, y := len("> ")+lipgloss.Width(string(typed)), len(lines)-1
+	if x >= m.width || y >= m.height-2 {
+		return nil
+	}
+	return tea.NewCursor(x, y)
+}
+
+// confirmLines are the confirmation's lines, wrapped to the screen.
+func (m Model) confirmLines() []string {
 	c := m.confirm
 	r := c.result
 	s := m.opts.Styles
@@ -231,9 +277,9 @@ func (m Model) renderConfirm() string {
 	case askDelete:
 		b = append(b, s.Error.Render("Delete the unmanaged object "+r.Ref.String()+"?"),
 			"No manifest declares it; deleting cannot be undone.",
-			"", "Type its name ("+r.Ref.Name+") and press enter, or esc:", "> "+c.typed)
+			"", "Type its name ("+r.Ref.Name+") and press enter, or esc:", "> "+c.name.Value())
 	}
-	return fillHeight(wrapAll(b, m.width), m.height-2) + "\n" + m.footer(nil)
+	return wrapAll(b, m.width)
 }
 
 // fillHeight returns lines cut, or padded with empty lines, to height lines
@@ -291,6 +337,12 @@ func (m Model) View() tea.View {
 		content = m.renderList()
 	}
 	v := tea.NewView(content)
+	switch m.view {
+	case listView:
+		v.Cursor = m.filterCursor()
+	case confirmView:
+		v.Cursor = m.confirmCursor()
+	}
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "kubedrift"

@@ -20,12 +20,15 @@ type Ignorer interface {
 	AddIgnoreRule(ref drift.Ref, pointer string) error
 }
 
-// ignoreState is a field being picked, and its rule confirmed, for an ignore
-// rule.
-type ignoreState struct {
-	ref    drift.Ref
-	fields []ignoreField
-	cursor int
+// ignoreModel is a field being picked, and its rule confirmed, for an
+// ignore rule. It writes the rule itself (ignoredMsg ends the write) and
+// tells the Model the rest by intents (ignoreClosed, noticeMsg).
+type ignoreModel struct {
+	keys    keyMap
+	ignorer Ignorer
+	ref     drift.Ref
+	fields  []ignoreField
+	cursor  int
 	// rule and file are the rule for the field picked, shown before it is
 	// written; rule is empty while the field is being picked.
 	rule, file string
@@ -44,6 +47,10 @@ type ignoredMsg struct {
 	err  error
 }
 
+// ignoreClosed is the intent to leave the picker for the diff, saying
+// message.
+type ignoreClosed struct{ message string }
+
 // startIgnore opens the picker on the fields of the object in the diff view.
 func (m Model) startIgnore() (tea.Model, tea.Cmd) {
 	r, ok := m.list.selected()
@@ -54,7 +61,7 @@ func (m Model) startIgnore() (tea.Model, tea.Cmd) {
 		m.message = "ignore rules cannot be written here"
 		return m, nil
 	}
-	s := ignoreState{ref: r.Ref}
+	s := ignoreModel{keys: m.keys, ignorer: m.opts.Ignorer, ref: r.Ref}
 	for _, c := range r.Changes {
 		s.fields = append(s.fields, ignoreField{label: c.Path, pointer: c.Pointer})
 	}
@@ -69,46 +76,42 @@ func (m Model) startIgnore() (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// ignoreKey handles a key press while a field is picked or its rule
+// update handles a key press while a field is picked or its rule
 // confirmed.
-func (m Model) ignoreKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	s := &m.ignore
+func (s ignoreModel) update(msg tea.KeyPressMsg) (ignoreModel, tea.Cmd) {
 	if s.writing {
-		return m, nil
+		return s, nil
 	}
-	if key.Matches(msg, m.keys.Back, m.keys.No) {
+	if key.Matches(msg, s.keys.Back, s.keys.No) {
 		if s.rule != "" {
 			s.rule, s.file = "", "" // back to the fields
-			return m, nil
+			return s, nil
 		}
-		m.view, m.message = diffView, "nothing ignored"
-		return m, nil
+		return s, intent(ignoreClosed{"nothing ignored"})
 	}
 	if s.rule != "" {
-		if !key.Matches(msg, m.keys.Yes) {
-			return m, nil
+		if !key.Matches(msg, s.keys.Yes) {
+			return s, nil
 		}
 		s.writing = true
-		ig, ref, pointer := m.opts.Ignorer, s.ref, s.fields[s.cursor].pointer
-		file := s.file
-		return m, func() tea.Msg {
+		ig, ref, pointer, file := s.ignorer, s.ref, s.fields[s.cursor].pointer, s.file
+		return s, func() tea.Msg {
 			return ignoredMsg{file: file, err: ig.AddIgnoreRule(ref, pointer)}
 		}
 	}
 	switch {
-	case key.Matches(msg, m.keys.Up):
+	case key.Matches(msg, s.keys.Up):
 		s.cursor = max(s.cursor-1, 0)
-	case key.Matches(msg, m.keys.Down):
+	case key.Matches(msg, s.keys.Down):
 		s.cursor = min(s.cursor+1, len(s.fields)-1)
-	case key.Matches(msg, m.keys.Confirm):
-		rule, file, err := m.opts.Ignorer.IgnoreRule(s.ref, s.fields[s.cursor].pointer)
+	case key.Matches(msg, s.keys.Confirm):
+		rule, file, err := s.ignorer.IgnoreRule(s.ref, s.fields[s.cursor].pointer)
 		if err != nil {
-			m.message = err.Error()
-			return m, nil
+			return s, intent(noticeMsg{err.Error()})
 		}
 		s.rule, s.file = rule, file
 	}
-	return m, nil
+	return s, nil
 }
 
 // finishIgnore shows how the rule was written, and judges everything again

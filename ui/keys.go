@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 )
 
 // keyMap is every key the UI answers to. The help screen (?) lists them all,
@@ -89,4 +90,13 @@ func (k keyMap) all() [][]key.Binding {
 		{k.NextHunk, k.Wrap, k.SideBySide, k.Ignore},
 		{k.Reconcile, k.Delete, k.Help, k.Quit},
 	}
+}
+
+// newTextInput returns a text entry (a filter, a name to confirm) whose
+// text the views draw themselves, with the terminal's own cursor in it.
+func newTextInput() textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = ""
+	ti.SetVirtualCursor(false)
+	return ti
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"k8s.io/apimachinery/pkg/util/duration"
@@ -47,10 +48,16 @@ type list struct {
 
 	touched bool // the user has moved the cursor: keep it on its object
 
-	sort      sortOrder
-	quick     int // index into quickFilters
-	filter    string
-	filtering bool // the filter is being typed
+	sort  sortOrder
+	quick int // index into quickFilters
+	// filter holds the text the rows must match; it is focused while the
+	// text is typed.
+	filter textinput.Model
+}
+
+// newList returns an empty list.
+func newList() list {
+	return list{filter: newTextInput()}
 }
 
 // upsert adds r, or replaces the verdict on the same object.
@@ -109,7 +116,7 @@ func (l *list) refilter() {
 	l.rows = l.rows[:0]
 	want := quickFilters[l.quick]
 	for i, r := range l.results {
-		if (want < 0 || r.Status == want) && matches(r, l.filter) {
+		if (want < 0 || r.Status == want) && matches(r, l.filter.Value()) {
 			l.rows = append(l.rows, i)
 		}
 	}
@@ -209,22 +216,20 @@ func (l *list) click(row, height int) {
 // listKey handles a key press on the object list.
 func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	l, h := &m.list, m.listHeight()
-	if l.filtering {
-		switch msg.String() {
-		case "enter":
-			l.filtering = false
-		case "esc":
-			l.filtering, l.filter = false, ""
-		case "backspace":
-			if r := []rune(l.filter); len(r) > 0 {
-				l.filter = string(r[:len(r)-1])
-			}
+	if l.filter.Focused() {
+		var cmd tea.Cmd
+		switch {
+		case key.Matches(msg, m.keys.Confirm):
+			l.filter.Blur()
+		case key.Matches(msg, m.keys.Cancel):
+			l.filter.Blur()
+			l.filter.Reset()
 		default:
-			l.filter += msg.Text
+			l.filter, cmd = l.filter.Update(msg)
 		}
 		l.refilter()
 		l.fit(h)
-		return m, nil
+		return m, cmd
 	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
@@ -242,9 +247,10 @@ func (m Model) listKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Bottom):
 		l.move(len(l.rows), h)
 	case key.Matches(msg, m.keys.Filter):
-		l.filtering = true
+		return m, l.filter.Focus()
 	case key.Matches(msg, m.keys.Back):
-		l.filter, l.quick = "", 0
+		l.filter.Reset()
+		l.quick = 0
 		l.refilter()
 	case key.Matches(msg, m.keys.QuickFilter):
 		l.quick = (l.quick + 1) % len(quickFilters)
@@ -312,12 +318,35 @@ func (m Model) renderList() string {
 // header is the top line: what is checked, the counts per status, and the
 // filters in force.
 func (m Model) header() string {
+	parts, _ := m.headerParts()
+	return truncateStyled(strings.Join(parts, " · "), m.width)
+}
+
+// filterCursor places the terminal's cursor in the filter being typed, in
+// the header; nil when no filter is typed or the place is off the screen.
+func (m Model) filterCursor() *tea.Cursor {
+	f := m.list.filter
+	if !f.Focused() {
+		return nil
+	}
+	parts, at := m.headerParts()
+	typed := []rune(f.Value())[:f.Position()]
+	x := lipgloss.Width(strings.Join(parts[:at+1], " · ")) - lipgloss.Width(f.Value()) + lipgloss.Width(string(typed))
+	if x >= m.width {
+		return nil
+	}
+	return tea.NewCursor(x, 0)
+}
+
+// headerParts are the header's parts, and the index of the filter's part,
+// -1 when there is none.
+func (m Model) headerParts() (parts []string, filterAt int) {
 	counts := map[drift.Status]int{}
 	for _, r := range m.list.results {
 		counts[r.Status]++
 	}
 	s := m.opts.Styles
-	parts := []string{s.Title.Render("kubedrift")}
+	parts, filterAt = []string{s.Title.Render("kubedrift")}, -1
 	if m.opts.Title != "" {
 		parts = append(parts, m.opts.Title)
 	}
@@ -336,8 +365,8 @@ func (m Model) header() string {
 	if q := quickFilters[m.list.quick]; q >= 0 {
 		parts = append(parts, "only "+q.String())
 	}
-	if m.list.filter != "" || m.list.filtering {
-		parts = append(parts, "/"+m.list.filter)
+	if f := m.list.filter; f.Value() != "" || f.Focused() {
+		parts, filterAt = append(parts, "/"+f.Value()), len(parts)
 	}
 	if m.list.sort != byStatus {
 		parts = append(parts, "by "+m.list.sort.String())
@@ -345,7 +374,7 @@ func (m Model) header() string {
 	if m.opts.ReadOnly {
 		parts = append(parts, s.Muted.Render("read-only"))
 	}
-	return truncateStyled(strings.Join(parts, " · "), m.width)
+	return parts, filterAt
 }
 
 // footer is the message line and the key help.

@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/kubedrift/kubedrift/drift"
 )
@@ -10,11 +14,12 @@ import (
 // of ref as a person would move it.
 func listOf(t *testing.T, filter string, at drift.Ref) *list {
 	t.Helper()
-	l := &list{}
+	lv := newList()
+	l := &lv
 	for _, r := range sample() {
 		l.upsert(r)
 	}
-	l.filter = filter
+	l.filter.SetValue(filter)
 	l.touched = true
 	l.refilter()
 	l.selectRef(at)
@@ -81,5 +86,39 @@ func TestListRemove(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The filter is a text entry: typed, edited, and shown with the terminal's
+// cursor where the next letter goes, in the header.
+func TestFilterIsEdited(t *testing.T) {
+	m := loaded(t, 100, 24, nil)
+	m = keys(t, m, "/", "w", "x", "backspace", "e", "b")
+	if got := m.list.filter.Value(); got != "web" {
+		t.Fatalf("filter %q, want web", got)
+	}
+	header := strings.Split(screen(m), "\n")[0]
+	at := strings.Index(header, "/web")
+	if at < 0 {
+		t.Fatalf("header %q does not show the filter", header)
+	}
+	end := lipgloss.Width(header[:at]) + len("/web")
+	if c := m.View().Cursor; c == nil || c.X != end || c.Y != 0 {
+		t.Errorf("cursor %+v, want at column %d of the header", c, end)
+	}
+	m = update(t, m, tea.KeyPressMsg{Code: tea.KeyLeft})
+	if c := m.View().Cursor; c == nil || c.X != end-1 {
+		t.Errorf("cursor %+v after left, want at column %d", c, end-1)
+	}
+	m = keys(t, m, "enter")
+	if c := m.View().Cursor; c != nil {
+		t.Errorf("cursor %+v after enter, want none", c)
+	}
+	if got := m.list.filter.Value(); got != "web" {
+		t.Errorf("filter %q after enter, want web kept", got)
+	}
+	m = keys(t, m, "esc")
+	if got := m.list.filter.Value(); got != "" {
+		t.Errorf("filter %q after esc, want none", got)
 	}
 }

@@ -147,8 +147,8 @@ type Model struct {
 	list    list
 	diff    diffState
 	diffGen int // counts the diff views built, for diffState.gen
-	confirm confirmState
-	ignore  ignoreState
+	confirm confirmModel
+	ignore  ignoreModel
 
 	loading       bool
 	judged, total int
@@ -165,7 +165,7 @@ func New(ctx context.Context, opts Options) Model {
 	if opts.Reconciler == nil {
 		opts.ReadOnly = true
 	}
-	m := Model{opts: opts, ctx: ctx, keys: newKeyMap(opts.ReadOnly), help: help.New(), width: 80, height: 24, loading: true}
+	m := Model{opts: opts, ctx: ctx, keys: newKeyMap(opts.ReadOnly), help: help.New(), list: newList(), width: 80, height: 24, loading: true}
 	m.restyle(opts.Styles)
 	return m
 }
@@ -358,6 +358,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.finishReconcile(msg)
 	case ignoredMsg:
 		return m.finishIgnore(msg)
+	case reconcileConfirmed:
+		return m.write(msg.opts, msg.del)
+	case confirmClosed:
+		m.view, m.message = m.confirm.back, msg.message
+		return m, nil
+	case ignoreClosed:
+		m.view, m.message = diffView, msg.message
+		return m, nil
+	case noticeMsg:
+		m.message = msg.text
+		return m, nil
 	case changeMsg:
 		checker, ctx, ref := m.opts.Checker, m.ctx, msg.ref
 		recheck := func() tea.Msg {
@@ -406,9 +417,13 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.view {
 	case confirmView:
-		return m.confirmKey(msg)
+		var cmd tea.Cmd
+		m.confirm, cmd = m.confirm.update(msg)
+		return m, cmd
 	case ignoreView:
-		return m.ignoreKey(msg)
+		var cmd tea.Cmd
+		m.ignore, cmd = m.ignore.update(msg)
+		return m, cmd
 	case helpView, problemsView:
 		m.view = m.prev
 		return m, nil

@@ -309,7 +309,12 @@ func TestDeleteUnmanagedNeedsTheName(t *testing.T) {
 	m := loaded(t, 100, 24, rec)
 	m = keys(t, m, "down", "down", "down", "X")
 	assertScreen(t, m, "Delete the unmanaged object ConfigMap shop/leftover?", "Type its name (leftover)")
-	m = keys(t, m, "l", "e", "f", "t", "enter")
+	m = keys(t, m, "l", "e", "f", "t")
+	lines := strings.Split(screen(m), "\n")
+	if c := m.View().Cursor; c == nil || strings.TrimRight(lines[c.Y], " ") != "> left" || c.X != len("> left") {
+		t.Errorf("cursor %+v, want after the name typed", c)
+	}
+	m = keys(t, m, "enter")
 	assertScreen(t, m, "the name does not match")
 	if len(rec.calls) > 0 {
 		t.Fatal("deleted without the full name")
