@@ -312,7 +312,7 @@ func (o *Options) Run(ctx context.Context) (int, error) {
 // runOnce is --check and --apply: one check, a report, and for --apply the
 // reconcile; also what is left to say when the cluster cannot be reached.
 func (o *Options) runOnce(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error) (int, error) {
-	j := o.judge(ctx, namespace, client, access, connErr, nil)
+	j := o.judge(ctx, namespace, client, access, connErr, judging{})
 	inputErrs, warnings := j.inputErrs, j.warnings
 	if connErr != nil {
 		// No verdicts without a cluster, but the problems in the manifests

@@ -37,12 +37,20 @@ type judgement struct {
 	warnings []error
 }
 
+// judging says what a judge is for.
+type judging struct {
+	// progress, when it is not nil, is told each verdict as it is reached.
+	progress func(r drift.Result, judged, total int)
+	// whole keeps the objects of the verdicts in sync, for a person to
+	// open in the UI; a report and the watch print no diff of them.
+	whole bool
+}
+
 // judge loads the desired state and, when the cluster could be reached
-// (connErr is nil), judges it, telling progress, when it is not nil, of
-// each verdict as it is reached. A rule file that cannot be read is an
-// input error, and the objects are judged without its rules: the error
-// says why drift the user ignored shows again.
-func (o *Options) judge(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error, progress func(r drift.Result, judged, total int)) judgement {
+// (connErr is nil), judges it. A rule file that cannot be read is an input
+// error, and the objects are judged without its rules: the error says why
+// drift the user ignored shows again.
+func (o *Options) judge(ctx context.Context, namespace string, client *cluster.Client, access *sources.Cluster, connErr error, how judging) judgement {
 	manifests, errs := sources.Load(ctx, o.sourceOptions(namespace, access))
 	j := judgement{desired: desiredState(manifests)}
 	j.inputErrs, j.warnings = sources.Warnings(errs)
@@ -56,8 +64,8 @@ func (o *Options) judge(ctx context.Context, namespace string, client *cluster.C
 	opts := o.engineOptions(namespace, rules)
 	j.engine = drift.NewEngine(client, client, opts)
 	checker := j.engine
-	if progress != nil {
-		opts.Progress = progress
+	if how.progress != nil || !how.whole {
+		opts.Progress, opts.Lean = how.progress, !how.whole
 		checker = drift.NewEngine(client, client, opts)
 	}
 	j.report = checker.Check(ctx, j.desired)

@@ -34,6 +34,9 @@ type session struct {
 	o         *Options
 	namespace string
 	log       *slog.Logger
+	// lean drops the objects of the verdicts in sync (drift.Options.Lean):
+	// the watch keeps verdicts, not objects to open.
+	lean bool
 
 	changes    chan drift.Ref
 	errors     chan error
@@ -88,7 +91,7 @@ func (s *session) Check(ctx context.Context, found func(r drift.Result, judged, 
 // without which there is no report.
 func (s *session) check(ctx context.Context, found func(r drift.Result, judged, total int)) (rep *drift.Report, inputErrs []error, connErr error) {
 	client, access, connErr := s.connected()
-	j := s.o.judge(ctx, s.namespace, client, access, connErr, found)
+	j := s.o.judge(ctx, s.namespace, client, access, connErr, judging{progress: found, whole: !s.lean})
 	for _, w := range j.warnings {
 		// The screen is the UI's; what is only worth knowing goes to the log.
 		s.log.Warn(w.Error())

@@ -262,6 +262,7 @@ func (w *watchOptions) run(ctx context.Context) error {
 		})
 	}
 	s := newSession(w.o, namespace, writeLog)
+	s.lean = true
 	watch := &reconcile.Watch{
 		Judge: sessionJudge{s}, Observer: watchObserver{events, metrics},
 		Resync: w.Resync, NeedsCluster: len(w.o.Releases) > 0,

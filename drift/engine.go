@@ -141,6 +141,10 @@ type Options struct {
 	// far; from several goroutines at once. Unmanaged objects come in the
 	// report only.
 	Progress func(r Result, judged, total int)
+	// Lean drops the Live and Want objects of the verdicts that are in
+	// sync, once Progress has seen them: a report prints no diff of them,
+	// and a large check then holds only the objects that drift.
+	Lean bool
 }
 
 // Engine judges desired objects against a cluster.
@@ -225,6 +229,9 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Repo
 		r.findController()
 		if e.opts.Progress != nil {
 			e.opts.Progress(*r, int(judged.Add(1)), len(desired))
+		}
+		if e.opts.Lean && r.Status == InSync {
+			r.Live, r.Want = nil, nil
 		}
 	}
 	for i := range results {

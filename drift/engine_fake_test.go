@@ -1110,3 +1110,27 @@ func TestEngineUnmanagedSkipsControlledObjects(t *testing.T) {
 		t.Errorf("unmanaged %v, want only left", unmanaged)
 	}
 }
+
+// A lean check keeps the objects of what drifts only; Progress still sees
+// every verdict whole.
+func TestLeanCheckDropsInSyncObjects(t *testing.T) {
+	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, strings.Replace(webDeployment, "replicas: 3", "replicas: 4", 1)), asLive(t, settingsConfigMap))
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	opts := Options{Mode: ModeServer, Lean: true, Progress: func(r Result, _, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[r.Ref.Name] = r.Live != nil && r.Want != nil
+	}}
+	rep := check(t, t.Context(), f, opts, desired(t, "web.yaml:1", webDeployment), desired(t, "settings.yaml:1", settingsConfigMap))
+	web, settings := resultFrom(t, rep, "web.yaml:1"), resultFrom(t, rep, "settings.yaml:1")
+	if web.Status != Drifted || web.Live == nil || web.Want == nil || web.Diff() == "" {
+		t.Errorf("the drifted Deployment: %v, Live %v, Want %v; want its objects and diff kept", web.Status, web.Live != nil, web.Want != nil)
+	}
+	if settings.Status != InSync || settings.Live != nil || settings.Want != nil {
+		t.Errorf("the ConfigMap in sync: %v, Live %v, Want %v; want its objects dropped", settings.Status, settings.Live != nil, settings.Want != nil)
+	}
+	if !seen["web"] || !seen["settings"] {
+		t.Errorf("Progress saw whole objects: %v, want both", seen)
+	}
+}

@@ -93,6 +93,24 @@ func (s *sizeResult) markdown() string {
 			b.WriteString(target(fmt.Sprintf("%s under 300 MB resident", c.name), fmt.Sprintf("%d MB at most", rss>>20), rss < 300<<20))
 		}
 	}
+	b.WriteString("\nTargets of issue 21 (auto mode at the speed of a LIST):\n\n")
+	for _, c := range s.commands {
+		samples := s.samples[c.name]
+		wall, rss := wallSpread(samples).median, rssSpread(samples).max
+		switch {
+		case c.role == subject && strings.HasSuffix(c.name, "auto"):
+			b.WriteString(target(fmt.Sprintf("%s within 1.3x of the bare LIST", c.name),
+				fmt.Sprintf("takes %s the LIST's time, at most 1.3x allowed", ratio(wall, medians[floor])), 10*wall <= 13*medians[floor]))
+			b.WriteString(target(fmt.Sprintf("%s at least 20x faster than kubectl diff --server-side", c.name),
+				fmt.Sprintf("takes %s kubectl diff's time, at most 0.05x allowed", ratio(wall, medians[peer])), 20*wall <= medians[peer]))
+			if s.objects >= 10000 {
+				b.WriteString(target(fmt.Sprintf("%s under 200 MB resident", c.name), fmt.Sprintf("%d MB at most", rss>>20), rss < 200<<20))
+			}
+		case c.role == reference:
+			b.WriteString(target(fmt.Sprintf("%s (every dry run sent, as where webhooks need them) at least 10x faster than kubectl diff --server-side", c.name),
+				fmt.Sprintf("takes %s kubectl diff's time, at most 0.10x allowed", ratio(wall, medians[peer])), 10*wall <= medians[peer]))
+		}
+	}
 	b.WriteString("\nVerdicts: ")
 	if len(s.mismatches) == 0 {
 		fmt.Fprintf(&b, "in every run, kubectl diff and kubedrift in each mode found the same %d objects drifted or missing, the ones the benchmark drifted.\n", len(s.peerVerdicts))
