@@ -75,6 +75,9 @@ func (e *Engine) merge(obj, live *unstructured.Unstructured, manager string) (*u
 	if err != nil {
 		return nil, false, err
 	}
+	if unchangedByApply(obj, live, manager) {
+		return live, true, nil
+	}
 	if merged, asIs, ok := directMerge(k.types, obj, live, manager); ok {
 		return merged, asIs, nil
 	}
