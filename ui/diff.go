@@ -274,11 +274,7 @@ func (m Model) renderDiff() string {
 			out = append(out, m.styleDiffLine(truncate(line, m.width)))
 		}
 	}
-	out = out[:min(len(out), h)]
-	for len(out) < h {
-		out = append(out, "")
-	}
-	return strings.Join(out, "\n") + "\n" + m.footer(m.keys.diffHelp())
+	return fillHeight(out, h) + "\n" + m.footer(m.keys.diffHelp())
 }
 
 // wrapLine cuts a line into pieces of at most width cells.
