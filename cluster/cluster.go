@@ -11,6 +11,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -35,7 +38,9 @@ const rediscoverInterval = time.Second
 
 // Client talks to one cluster.
 type Client struct {
-	dynamic   dynamic.Interface
+	dynamic dynamic.Interface
+	// lists reads lists as JSON, for listPage.
+	lists     rest.Interface
 	discovery discovery.DiscoveryInterface
 	mapper    meta.RESTMapper
 	access    authorizationv1client.SelfSubjectAccessReviewInterface
@@ -64,15 +69,25 @@ func New(cfg *rest.Config) (*Client, error) {
 // discovery (when the mapper can be reset) and ask again, so that a CRD
 // installed after the cache was filled is still found.
 func NewWithMapper(cfg *rest.Config, dc discovery.DiscoveryInterface, mapper meta.RESTMapper) (*Client, error) {
-	dyn, err := dynamic.NewForConfig(cfg)
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfigAndClient(cfg, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
-	authz, err := authorizationv1client.NewForConfig(cfg)
+	listCfg := dynamic.ConfigFor(cfg)
+	listCfg.AcceptContentTypes = "application/json" // listPage decodes JSON
+	lists, err := rest.UnversionedRESTClientForConfigAndClient(listCfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("list client: %w", err)
+	}
+	authz, err := authorizationv1client.NewForConfigAndClient(cfg, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("authorization client: %w", err)
 	}
-	return &Client{dynamic: dyn, discovery: dc, mapper: mapper, access: authz.SelfSubjectAccessReviews()}, nil
+	return &Client{dynamic: dyn, lists: lists, discovery: dc, mapper: mapper, access: authz.SelfSubjectAccessReviews()}, nil
 }
 
 // ServerVersion asks the API server for its version; it is the cheapest way to
@@ -125,27 +140,75 @@ func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 // objects of a kind than a check wants. An error from page ends the list
 // with it.
 func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error {
-	ri, err := c.resource(gvk, namespace)
+	m, err := c.mapping(gvk)
 	if err != nil {
 		return err
 	}
-	opts := metav1.ListOptions{Limit: listPageSize}
+	cont := ""
 	for {
-		list, err := ri.List(ctx, opts)
+		items, next, err := c.listPage(ctx, m, namespace, cont)
 		if err != nil {
 			return err
 		}
-		items := list.Items
 		if in != nil {
 			items = slices.DeleteFunc(items, func(item unstructured.Unstructured) bool { return !in(item.GetNamespace()) })
 		}
 		if err := page(items); err != nil {
 			return err
 		}
-		if opts.Continue = list.GetContinue(); opts.Continue == "" {
+		if cont = next; cont == "" {
 			return nil
 		}
 	}
+}
+
+// listPage reads one page of the list of m's resource in namespace, from
+// where cont says, and returns its objects and where the next page starts
+// ("" after the last). It decodes the response once: the dynamic client's
+// List decodes a list whole twice, and scans it a third time, which cost a
+// fifth of a check's time.
+func (c *Client) listPage(ctx context.Context, m *meta.RESTMapping, namespace, cont string) ([]unstructured.Unstructured, string, error) {
+	path := []string{"/api", m.Resource.Version}
+	if m.Resource.Group != "" {
+		path = []string{"/apis", m.Resource.Group, m.Resource.Version}
+	}
+	if m.Scope.Name() == meta.RESTScopeNameNamespace && namespace != "" {
+		path = append(path, "namespaces", namespace)
+	}
+	req := c.lists.Get().AbsPath(append(path, m.Resource.Resource)...).Param("limit", strconv.Itoa(listPageSize))
+	if cont != "" {
+		req = req.Param("continue", cont)
+	}
+	result := req.Do(ctx)
+	if err := result.Error(); err != nil {
+		return nil, "", err // the server's Status, as the dynamic client gives it
+	}
+	raw, err := result.Raw()
+	if err != nil {
+		return nil, "", err
+	}
+	var list struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Continue string `json:"continue"`
+		} `json:"metadata"`
+		Items []map[string]any `json:"items"`
+	}
+	if err := utiljson.Unmarshal(raw, &list); err != nil {
+		return nil, "", fmt.Errorf("decode the list of %s: %w", m.Resource.Resource, err)
+	}
+	items := make([]unstructured.Unstructured, len(list.Items))
+	for i, obj := range list.Items {
+		items[i].Object = obj
+		// The API server leaves out the items' kind where the list's says
+		// it, as the dynamic client's decoder fills it in.
+		if items[i].GetKind() == "" && items[i].GetAPIVersion() == "" {
+			items[i].SetKind(strings.TrimSuffix(list.Kind, "List"))
+			items[i].SetAPIVersion(list.APIVersion)
+		}
+	}
+	return items, list.Metadata.Continue, nil
 }
 
 // MayPatch asks the API server whether the user may patch every object of

@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,8 +13,10 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubedrift/kubedrift/cluster"
@@ -300,5 +304,71 @@ func TestApplyRefusesAStaleVersion(t *testing.T) {
 	_, err := newClient(t).Apply(t.Context(), obj, "kubectl", false)
 	if !apierrors.IsConflict(err) || !strings.Contains(err.Error(), "the object has been modified") {
 		t.Fatalf("apply from a stale version: %v, want a Conflict for the version", err)
+	}
+}
+
+// ListPages decodes lists itself: each page's objects must be what the
+// dynamic client's List decodes, kind and version filled in, across pages,
+// for core, grouped and cluster-scoped kinds alike.
+func TestListPagesAsTheDynamicClient(t *testing.T) {
+	ns := realNamespace(t, "list-pages")
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for i := range 520 { // more than a page
+		fmt.Fprintf(&b, "- {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-%d, namespace: %s, labels: {n: \"%d\"}}, data: {i: \"%d\", f: \"1.5\"}}\n", i, ns, i, i)
+	}
+	kubectl(t, b.String(), "apply", "--server-side")
+	kubectl(t, "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: "+ns+"}\nrules: [{apiGroups: [\"\"], resources: [configmaps], verbs: [get]}]\n", "apply", "--server-side")
+
+	c := newClient(t)
+	dc, err := dynamic.NewForConfig(tc.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		gvk       schema.GroupVersionKind
+		resource  string
+		namespace string
+		pages     int
+	}{
+		{configMapGVK, "configmaps", ns, 2},
+		{schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}, "roles", ns, 1},
+		{schema.GroupVersionKind{Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass"}, "priorityclasses", "", 1},
+	} {
+		t.Run(tt.resource, func(t *testing.T) {
+			var got []unstructured.Unstructured
+			pages := 0
+			err := c.ListPages(t.Context(), tt.gvk, tt.namespace, nil, func(page []unstructured.Unstructured) error {
+				pages++
+				got = append(got, page...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gvr := schema.GroupVersionResource{Group: tt.gvk.Group, Version: tt.gvk.Version, Resource: tt.resource}
+			want, err := dc.Resource(gvr).Namespace(tt.namespace).List(t.Context(), metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pages < tt.pages {
+				t.Errorf("%d pages, want %d at least", pages, tt.pages)
+			}
+			byName := map[string]map[string]any{}
+			for _, item := range want.Items {
+				byName[item.GetName()] = item.Object
+			}
+			if len(got) != len(want.Items) {
+				t.Fatalf("%d objects, the dynamic client lists %d", len(got), len(want.Items))
+			}
+			for _, item := range got {
+				if item.GroupVersionKind() != tt.gvk {
+					t.Errorf("%s is a %v, want %v", item.GetName(), item.GroupVersionKind(), tt.gvk)
+				}
+				if w, ok := byName[item.GetName()]; !ok || !reflect.DeepEqual(item.Object, w) {
+					t.Errorf("%s differs from the dynamic client's:\n%v\n%v", item.GetName(), item.Object, w)
+				}
+			}
+		})
 	}
 }
