@@ -25,7 +25,7 @@ type judgement struct {
 	// desired is the desired state, in the order the sources gave it.
 	desired []drift.Desired
 	// engine judged it, and judges one object again for a recheck or a
-	// reconcile; it reports no progress. Nil without a cluster.
+	// reconcile. Nil without a cluster.
 	engine *drift.Engine
 	// report holds the verdicts; nil without a cluster.
 	report *drift.Report
@@ -61,14 +61,8 @@ func (o *Options) judge(ctx context.Context, namespace string, client *cluster.C
 	if err != nil {
 		j.inputErrs = append(j.inputErrs, fmt.Errorf("%w (judged without ignore rules)", err))
 	}
-	opts := o.engineOptions(namespace, rules)
-	j.engine = drift.NewEngine(client, client, opts)
-	checker := j.engine
-	if how.progress != nil || !how.whole {
-		opts.Progress, opts.Lean = how.progress, !how.whole
-		checker = drift.NewEngine(client, client, opts)
-	}
-	j.report = checker.Check(ctx, j.desired)
+	j.engine = drift.NewEngine(client, client, o.engineOptions(namespace, rules))
+	j.report = j.engine.CheckWith(ctx, j.desired, drift.CheckOptions{Progress: how.progress, Lean: !how.whole})
 	return j
 }
 

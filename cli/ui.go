@@ -34,7 +34,7 @@ type session struct {
 	o         *Options
 	namespace string
 	log       *slog.Logger
-	// lean drops the objects of the verdicts in sync (drift.Options.Lean):
+	// lean drops the objects of the verdicts in sync (drift.CheckOptions.Lean):
 	// the watch keeps verdicts, not objects to open.
 	lean bool
 

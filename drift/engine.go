@@ -136,6 +136,11 @@ type Options struct {
 	// bench/results.md). Off, every object is dry-run, and the audit log of
 	// a check shows one dry run per object.
 	SpareDryRuns bool
+}
+
+// CheckOptions are what one check tells and keeps, which one engine's
+// checks may differ in.
+type CheckOptions struct {
 	// Progress, if set, is called with each verdict as soon as it is
 	// reached, with how many of the total desired objects are judged so
 	// far; from several goroutines at once. Unmanaged objects come in the
@@ -180,12 +185,17 @@ func NewEngine(live LiveReader, dryRun DryRunner, opts Options) *Engine {
 // others from being judged; Check itself only stops early when ctx is done,
 // leaving the objects it did not reach as errors.
 func (e *Engine) Check(ctx context.Context, desired []Desired) *Report {
-	return e.check(ctx, desired, e.opts.SpareDryRuns)
+	return e.CheckWith(ctx, desired, CheckOptions{})
 }
 
-// check is Check, sparing dry runs (see Options.SpareDryRuns) only when
+// CheckWith is Check, telling and keeping what how says.
+func (e *Engine) CheckWith(ctx context.Context, desired []Desired, how CheckOptions) *Report {
+	return e.check(ctx, desired, e.opts.SpareDryRuns, how)
+}
+
+// check is CheckWith, sparing dry runs (see Options.SpareDryRuns) only when
 // spare is true.
-func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Report {
+func (e *Engine) check(ctx context.Context, desired []Desired, spare bool, how CheckOptions) *Report {
 	results := make([]Result, len(desired))
 	objects := make([]*unstructured.Unstructured, len(desired))
 	todo := make([]int, 0, len(desired))
@@ -227,10 +237,10 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool) *Repo
 	var judged atomic.Int64
 	progress := func(r *Result) {
 		r.findController()
-		if e.opts.Progress != nil {
-			e.opts.Progress(*r, int(judged.Add(1)), len(desired))
+		if how.Progress != nil {
+			how.Progress(*r, int(judged.Add(1)), len(desired))
 		}
-		if e.opts.Lean && r.Status == InSync {
+		if how.Lean && r.Status == InSync {
 			r.Live, r.Want = nil, nil
 		}
 	}

@@ -1117,12 +1117,12 @@ func TestLeanCheckDropsInSyncObjects(t *testing.T) {
 	f := newFakeCluster(asLive(t, shopNamespace), asLive(t, strings.Replace(webDeployment, "replicas: 3", "replicas: 4", 1)), asLive(t, settingsConfigMap))
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	opts := Options{Mode: ModeServer, Lean: true, Progress: func(r Result, _, _ int) {
+	how := CheckOptions{Lean: true, Progress: func(r Result, _, _ int) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[r.Ref.Name] = r.Live != nil && r.Want != nil
 	}}
-	rep := check(t, t.Context(), f, opts, desired(t, "web.yaml:1", webDeployment), desired(t, "settings.yaml:1", settingsConfigMap))
+	rep := NewEngine(f, f, Options{Mode: ModeServer}).CheckWith(t.Context(), []Desired{desired(t, "web.yaml:1", webDeployment), desired(t, "settings.yaml:1", settingsConfigMap)}, how)
 	web, settings := resultFrom(t, rep, "web.yaml:1"), resultFrom(t, rep, "settings.yaml:1")
 	if web.Status != Drifted || web.Live == nil || web.Want == nil || web.Diff() == "" {
 		t.Errorf("the drifted Deployment: %v, Live %v, Want %v; want its objects and diff kept", web.Status, web.Live != nil, web.Want != nil)

@@ -56,7 +56,7 @@ func (e *Engine) Resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 // never spared: the questions that could spare it (the cluster's admission
 // configurations, a permission) are more requests than the dry run itself.
 func (e *Engine) Judge(ctx context.Context, d Desired) Result {
-	for _, r := range e.check(ctx, []Desired{d}, false).Results {
+	for _, r := range e.check(ctx, []Desired{d}, false, CheckOptions{}).Results {
 		if r.Status != Unmanaged {
 			return r
 		}

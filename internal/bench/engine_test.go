@@ -30,8 +30,8 @@ func checkVerdicts(t *testing.T, f *fakeCluster, n int, opts drift.Options) map[
 		desired[i] = drift.Desired{Object: m}
 	}
 	var judged atomic.Int64
-	opts.Progress = func(drift.Result, int, int) { judged.Add(1) }
-	rep := drift.NewEngine(f, f, opts).Check(t.Context(), desired)
+	progress := func(drift.Result, int, int) { judged.Add(1) }
+	rep := drift.NewEngine(f, f, opts).CheckWith(t.Context(), desired, drift.CheckOptions{Progress: progress})
 	if judged.Load() != int64(n) {
 		t.Errorf("%d verdicts reached on %d objects", judged.Load(), n)
 	}
