@@ -19,9 +19,9 @@ import (
 //     apply would remove.
 //
 // It says no whenever it is unsure, and merge then asks the structured
-// merge, which knows the schema: a check of objects in sync skips most of
-// its work on ConfigMaps, Secrets, ServiceAccounts and RBAC objects, whose
-// live state is what their manifest says.
+// merge, which knows the schema. Objects whose live state is what their
+// manifest says, such as ConfigMaps, Secrets and ServiceAccounts in sync,
+// skip the merge (TestUnchangedByApply).
 func unchangedByApply(obj, live *unstructured.Unstructured, manager string) bool {
 	version := obj.GetAPIVersion()
 	if live.GetAPIVersion() != version || obj.GetKind() != live.GetKind() {
