@@ -117,7 +117,7 @@ func (c *Client) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace
 	return ri.Get(ctx, name, metav1.GetOptions{})
 }
 
-// listPageSize bounds one page of a list, so that a kind with very many
+// listPageSize bounds one page of List, so that a kind with very many
 // objects is read in pieces rather than in one huge response.
 const listPageSize = 500
 
@@ -125,7 +125,7 @@ const listPageSize = 500
 // or for a cluster-scoped kind), reading page by page.
 func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespace string) ([]unstructured.Unstructured, error) {
 	var items []unstructured.Unstructured
-	err := c.ListPages(ctx, gvk, namespace, nil, func(page []unstructured.Unstructured) error {
+	err := c.ListPages(ctx, gvk, namespace, listPageSize, nil, func(page []unstructured.Unstructured) error {
 		items = append(items, page...)
 		return nil
 	})
@@ -133,20 +133,20 @@ func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 }
 
 // ListPages reads the objects of kind gvk in namespace ("" for all
-// namespaces or for a cluster-scoped kind) page by page, and calls page with
-// those of each page in a namespace for which in is true, or all when in is
-// nil. The objects of the other namespaces are dropped as they are read, so
+// namespaces or for a cluster-scoped kind) in pages of at most limit objects,
+// and calls page with those of each page in a namespace for which in is
+// true, or all when in is nil. The objects of the other namespaces are dropped as they are read, so
 // that they are never all held at once: a cluster may hold many more
 // objects of a kind than a check wants. An error from page ends the list
 // with it.
-func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error {
+func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, limit int, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error {
 	m, err := c.mapping(gvk)
 	if err != nil {
 		return err
 	}
 	cont := ""
 	for {
-		items, next, err := c.listPage(ctx, m, namespace, cont)
+		items, next, err := c.listPage(ctx, m, namespace, limit, cont)
 		if err != nil {
 			return err
 		}
@@ -162,12 +162,12 @@ func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, nam
 	}
 }
 
-// listPage reads one page of the list of m's resource in namespace, from
-// where cont says, and returns its objects and where the next page starts
+// listPage reads one page of at most limit objects of the list of m's
+// resource in namespace, from where cont says, and returns its objects and where the next page starts
 // ("" after the last). It decodes the response once: the dynamic client's
 // List decodes a list whole twice, and scans it a third time, which cost a
 // fifth of a check's time.
-func (c *Client) listPage(ctx context.Context, m *meta.RESTMapping, namespace, cont string) ([]unstructured.Unstructured, string, error) {
+func (c *Client) listPage(ctx context.Context, m *meta.RESTMapping, namespace string, limit int, cont string) ([]unstructured.Unstructured, string, error) {
 	path := []string{"/api", m.Resource.Version}
 	if m.Resource.Group != "" {
 		path = []string{"/apis", m.Resource.Group, m.Resource.Version}
@@ -175,7 +175,7 @@ func (c *Client) listPage(ctx context.Context, m *meta.RESTMapping, namespace, c
 	if m.Scope.Name() == meta.RESTScopeNameNamespace && namespace != "" {
 		path = append(path, "namespaces", namespace)
 	}
-	req := c.lists.Get().AbsPath(append(path, m.Resource.Resource)...).Param("limit", strconv.Itoa(listPageSize))
+	req := c.lists.Get().AbsPath(append(path, m.Resource.Resource)...).Param("limit", strconv.Itoa(limit))
 	if cont != "" {
 		req = req.Param("continue", cont)
 	}

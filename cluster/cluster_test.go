@@ -314,7 +314,8 @@ func TestListPagesAsTheDynamicClient(t *testing.T) {
 	ns := realNamespace(t, "list-pages")
 	var b strings.Builder
 	b.WriteString("apiVersion: v1\nkind: List\nitems:\n")
-	for i := range 520 { // more than a page
+	const limit = 7
+	for i := range 30 { // pages of them
 		fmt.Fprintf(&b, "- {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-%d, namespace: %s, labels: {n: \"%d\"}}, data: {i: \"%d\", f: \"1.5\"}}\n", i, ns, i, i)
 	}
 	kubectl(t, b.String(), "apply", "--server-side")
@@ -331,15 +332,18 @@ func TestListPagesAsTheDynamicClient(t *testing.T) {
 		namespace string
 		pages     int
 	}{
-		{configMapGVK, "configmaps", ns, 2},
+		{configMapGVK, "configmaps", ns, 30 / limit},
 		{schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}, "roles", ns, 1},
 		{schema.GroupVersionKind{Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass"}, "priorityclasses", "", 1},
 	} {
 		t.Run(tt.resource, func(t *testing.T) {
 			var got []unstructured.Unstructured
 			pages := 0
-			err := c.ListPages(t.Context(), tt.gvk, tt.namespace, nil, func(page []unstructured.Unstructured) error {
+			err := c.ListPages(t.Context(), tt.gvk, tt.namespace, limit, nil, func(page []unstructured.Unstructured) error {
 				pages++
+				if len(page) > limit {
+					t.Errorf("page %d holds %d objects, more than the limit %d", pages, len(page), limit)
+				}
 				got = append(got, page...)
 				return nil
 			})

@@ -49,10 +49,11 @@ type LiveReader interface {
 type PageLister interface {
 	// ListPages reads the live objects of kind gvk in namespace, or in
 	// every namespace when namespace is "" and the kind is namespaced,
-	// and calls page with those of each page of the list that are in a
-	// namespace for which in is true (all when in is nil). The objects
-	// are page's to keep. An error from page ends the list with it.
-	ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error
+	// in pages of at most limit objects, and calls page with those of
+	// each page that are in a namespace for which in is true (all when in
+	// is nil). The objects are page's to keep. An error from page ends
+	// the list with it.
+	ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, limit int, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error
 }
 
 // DryRunner answers what an object would look like after a reconcile.

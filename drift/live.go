@@ -36,7 +36,8 @@ const manyNamespaces = 16
 //
 // Where the LiveReader reads page by page (PageLister), the objects of each
 // page are handed on before the next page is asked for, and the next waits
-// while run has many objects read but not yet judged (see checkRun.room).
+// until it fits beside the objects read or asked for and not yet judged
+// (see checkRun.room).
 // A list across all namespaces that fails (the user may list only in some)
 // is followed by a list per namespace; the objects of a list per namespace
 // that failed are read one by one, so that each gets its own verdict.
@@ -153,11 +154,11 @@ func newLiveReading(e *Engine, objects []*unstructured.Unstructured, todo []int,
 }
 
 // listPages lists gvk in namespace ("" for all, then only those in says yes to)
-// and calls page with each page of objects, or with all of them at once
-// where the LiveReader cannot list page by page.
+// and calls page with each page of at most pageSize objects, or with all of
+// them at once where the LiveReader cannot list page by page.
 func (rd *liveReading) listPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool, page func([]unstructured.Unstructured) error) error {
 	if rd.pager != nil {
-		return rd.pager.ListPages(ctx, gvk, namespace, in, page)
+		return rd.pager.ListPages(ctx, gvk, namespace, pageSize, in, page)
 	}
 	items, err := rd.e.live.List(ctx, gvk, namespace)
 	if err != nil {
@@ -213,9 +214,10 @@ func (rd *liveReading) rest(l liveList, state liveState) (out []known) {
 }
 
 // hand gives the objects read to the judging, outside mu: it waits for the
-// judges.
-func (rd *liveReading) hand(out []known) {
-	rd.run.read(len(out))
+// judges. They were read in a page of asked objects that room counted, or
+// otherwise with asked 0.
+func (rd *liveReading) hand(out []known, asked int) {
+	rd.run.read(len(out), asked)
 	for _, k := range out {
 		rd.ready(k.i, k.state)
 	}
@@ -225,7 +227,10 @@ func (rd *liveReading) hand(out []known) {
 // fails is retried by namespace, or its objects read one by one.
 func (rd *liveReading) read(ctx context.Context, l liveList) {
 	run := rd.run
-	run.room()
+	// The room counted for the page asked for next, given back when it is
+	// read or the list ends.
+	run.room(pageSize)
+	asked := pageSize
 	var in func(string) bool
 	if l.all && !l.everywhere {
 		wanted := make(map[string]bool, len(l.groups))
@@ -245,8 +250,10 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 			rd.mu.Lock()
 			out := rd.take(l, items)
 			rd.mu.Unlock()
-			rd.hand(out)
-			run.room()
+			rd.hand(out, asked)
+			asked = 0
+			run.room(pageSize)
+			asked = pageSize
 			if !run.request(ctx) {
 				return ctx.Err()
 			}
@@ -258,7 +265,7 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 		}
 	}
 	var out []known
-	defer func() { rd.hand(out) }()
+	defer func() { rd.hand(out, asked) }()
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	switch {
@@ -301,7 +308,7 @@ func (rd *liveReading) get(ctx context.Context, i int) {
 	rd.mu.Lock()
 	rd.handed[i] = true
 	rd.mu.Unlock()
-	rd.hand([]known{{i, liveState{obj: live, err: err}}})
+	rd.hand([]known{{i, liveState{obj: live, err: err}}}, 0)
 }
 
 // unmanaged returns the verdict on a live object that no manifest declares.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -102,6 +103,44 @@ func TestListsOncePerKind(t *testing.T) {
 	}
 	if want := 2 + (len(kinds)-1)*apps(n); f.lists != want {
 		t.Errorf("%d lists after the lists across namespaces failed, want one per kind and namespace (%d)", f.lists, want)
+	}
+}
+
+// TestReadsAPageAtATime: a page of a list is asked for only when the objects
+// read before it are judged, however many kinds are listed at once: live
+// objects wait for the judges a page at a time, not a page per list.
+func TestReadsAPageAtATime(t *testing.T) {
+	const n = 2000 // eight namespaced kinds, several of them over a page
+	f := newFakeCluster(liveObjects(t, n))
+	var (
+		mu                          sync.Mutex
+		served, judged, most, pages int
+	)
+	f.serving = func(page []unstructured.Unstructured) {
+		mu.Lock()
+		defer mu.Unlock()
+		most = max(most, served-judged)
+		served += len(page)
+		pages++
+	}
+	progress := func(drift.Result, int, int) {
+		mu.Lock()
+		judged++
+		mu.Unlock()
+	}
+	desired := make([]drift.Desired, 0, n)
+	for _, m := range Generate(n) {
+		desired = append(desired, drift.Desired{Object: m})
+	}
+	const workers = 8
+	drift.NewEngine(f, f, drift.Options{Mode: drift.ModeOffline, Workers: workers}).CheckWith(t.Context(), desired, drift.CheckOptions{Progress: progress})
+	if pages < len(kinds) {
+		t.Fatalf("%d pages served, want one per kind at least", pages)
+	}
+	// A judge counts its verdict out of the room a moment before progress
+	// hears of it: each worker may be that moment behind.
+	if most > workers {
+		t.Errorf("%d objects served and not judged when a page was asked for, want %d at most", most, workers)
 	}
 }
 

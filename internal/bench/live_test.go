@@ -213,6 +213,8 @@ type fakeCluster struct {
 	forbidPatch     bool
 	interceptedKind string
 	interceptErr    error
+	// serving, when set, is told each page of a list, as it is handed on.
+	serving func(page []unstructured.Unstructured)
 
 	mu sync.Mutex
 	// lists, listsAll and dryRuns count the requests a real cluster would
@@ -290,12 +292,9 @@ func (f *fakeCluster) List(_ context.Context, gvk schema.GroupVersionKind, names
 	return f.list(gvk, func(o *unstructured.Unstructured) bool { return o.GetNamespace() == namespace }), nil
 }
 
-// fakePageSize is how many objects a page of the fake's lists holds.
-const fakePageSize = 100
-
 // ListPages reads as List does, or across all namespaces, in pages. A list
 // across all namespaces fails with listAllErr after its first page.
-func (f *fakeCluster) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, in func(string) bool, page func([]unstructured.Unstructured) error) error {
+func (f *fakeCluster) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, limit int, in func(string) bool, page func([]unstructured.Unstructured) error) error {
 	namespaced, err := f.Namespaced(gvk)
 	if err != nil {
 		return err
@@ -308,11 +307,15 @@ func (f *fakeCluster) ListPages(ctx context.Context, gvk schema.GroupVersionKind
 	} else {
 		items, _ = f.List(ctx, gvk, namespace)
 	}
-	for first := 0; first < len(items) || first == 0; first += fakePageSize {
+	for first := 0; first < len(items) || first == 0; first += limit {
 		if first > 0 && all && f.listAllErr != nil {
 			return f.listAllErr
 		}
-		if err := page(items[first:min(first+fakePageSize, len(items))]); err != nil {
+		p := items[first:min(first+limit, len(items))]
+		if f.serving != nil {
+			f.serving(p)
+		}
+		if err := page(p); err != nil {
 			return err
 		}
 	}
