@@ -197,44 +197,6 @@ func (e *Engine) CheckWith(ctx context.Context, desired []Desired, how CheckOpti
 // check is CheckWith, sparing dry runs (see Options.SpareDryRuns) only when
 // spare is true.
 func (e *Engine) check(ctx context.Context, desired []Desired, spare bool, how CheckOptions) *Report {
-	results := make([]Result, len(desired))
-	objects := make([]*unstructured.Unstructured, len(desired))
-	todo := make([]int, 0, len(desired))
-	seen := make(map[Ref]Desired, len(desired))
-	plan := planOf(desired)
-
-	for i, d := range desired {
-		obj, err := e.resolveShared(d.Object)
-		results[i] = Result{Ref: RefOf(obj), Origin: d.Origin, Mode: e.reportedMode()}
-		if namespaced, ok := plan.crdKinds[obj.GroupVersionKind().GroupKind()]; ok && meta.IsNoMatchError(err) {
-			// The kind comes with the desired state: its objects are
-			// missing, not unknown.
-			want := stripped(obj)
-			e.scope(want, namespaced)
-			results[i].Ref = RefOf(want)
-			results[i].Status, results[i].Want = Missing, want
-			results[i].Note = "after its CustomResourceDefinition is created"
-			if !e.opts.ShowSecrets {
-				maskSecrets(nil, results[i].Want)
-			}
-			continue
-		}
-		if err != nil {
-			results[i].fail(err)
-			continue
-		}
-		key := results[i].Ref
-		key.Version = ""
-		if first, dup := seen[key]; dup {
-			results[i].Status, results[i].Reason = Error, ReasonDuplicate
-			results[i].Err = fmt.Errorf("declared more than once, first at %v", first.Origin)
-			continue
-		}
-		seen[key] = d
-		objects[i] = obj
-		todo = append(todo, i)
-	}
-
 	var judged atomic.Int64
 	progress := func(r *Result) {
 		r.findController()
@@ -245,10 +207,46 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool, how C
 			r.Live, r.Want = nil, nil
 		}
 	}
-	for i := range results {
-		if objects[i] == nil {
-			progress(&results[i])
+
+	// Each object is resolved for judging only when its live state is
+	// known: up front, only where it goes, for the lists. Copies of every
+	// manifest made up front would all be held while the first are judged.
+	results := make([]Result, len(desired))
+	refs := make([]Ref, len(desired))
+	todo := make([]int, 0, len(desired))
+	seen := make(map[Ref]Origin, len(desired))
+	plan := planOf(desired)
+	for i, d := range desired {
+		ref, err := e.place(d.Object)
+		results[i] = Result{Ref: ref, Origin: d.Origin, Mode: e.reportedMode()}
+		switch namespaced, ok := plan.crdKinds[ref.GroupVersionKind().GroupKind()]; {
+		case ok && meta.IsNoMatchError(err):
+			// The kind comes with the desired state: its objects are
+			// missing, not unknown.
+			want := stripped(d.Object)
+			want.SetNamespace(e.scoped(want.GetNamespace(), namespaced))
+			results[i].Ref = RefOf(want)
+			results[i].Status, results[i].Want = Missing, want
+			results[i].Note = "after its CustomResourceDefinition is created"
+			if !e.opts.ShowSecrets {
+				maskSecrets(nil, results[i].Want)
+			}
+		case err != nil:
+			results[i].fail(err)
+		default:
+			key := ref
+			key.Version = ""
+			if first, dup := seen[key]; dup {
+				results[i].Status, results[i].Reason = Error, ReasonDuplicate
+				results[i].Err = fmt.Errorf("declared more than once, first at %v", first)
+				break
+			}
+			seen[key] = d.Origin
+			refs[i] = ref
+			todo = append(todo, i)
+			continue
 		}
+		progress(&results[i])
 	}
 
 	// Objects are judged as their live state comes in, while the rest is
@@ -267,13 +265,19 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool, how C
 	for range min(e.opts.Workers, len(todo)) {
 		wg.Go(func() {
 			for j := range jobs {
-				e.judge(ctx, objects[j.i], &desired[j.i], j.state, plan, run, &results[j.i])
+				// New down to its metadata, and sharing what lies deeper
+				// with the manifest: judging changes it only there, and
+				// copies it whole before it changes more. Copies of every
+				// manifest whole would double a large check's memory.
+				obj := strippedShallow(desired[j.i].Object)
+				obj.SetNamespace(refs[j.i].Namespace)
+				e.judge(ctx, obj, &desired[j.i], j.state, plan, run, &results[j.i])
 				run.judged()
 				progress(&results[j.i])
 			}
 		})
 	}
-	unmanaged, problems := e.readLive(ctx, objects, todo, run, func(i int, state liveState) { jobs <- job{i, state} })
+	unmanaged, problems := e.readLive(ctx, refs, todo, run, func(i int, state liveState) { jobs <- job{i, state} })
 	close(jobs)
 	wg.Wait()
 
@@ -315,45 +319,45 @@ func planOf(desired []Desired) plan {
 	return p
 }
 
-// resolve returns a copy of obj ready to send to the cluster: namespaced
-// objects get the default namespace when they name none, cluster-scoped ones
-// lose a namespace they should not have, and fields only a server may set are
-// dropped so that an exported object can serve as a manifest.
+// resolve returns a copy of obj ready to send to the cluster: in the
+// namespace place gives it, and without the fields only a server may set,
+// so that an exported object can serve as a manifest.
 func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	return e.resolveWith(obj, stripped)
-}
-
-// resolveShared is resolve for Check's own use: the copy is new down to its
-// metadata, and shares what lies deeper with obj. Check changes a resolved
-// object only there, and copies it whole before it changes more; copying
-// every manifest whole would double the memory a large check takes.
-func (e *Engine) resolveShared(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	return e.resolveWith(obj, strippedShallow)
-}
-
-func (e *Engine) resolveWith(obj *unstructured.Unstructured, strip func(*unstructured.Unstructured) *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	namespaced, err := e.live.Namespaced(obj.GroupVersionKind())
-	if meta.IsNoMatchError(err) {
-		return obj, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
-	}
+	ref, err := e.place(obj)
 	if err != nil {
 		return obj, err
 	}
-	out := strip(obj)
-	e.scope(out, namespaced)
+	out := stripped(obj)
+	out.SetNamespace(ref.Namespace)
 	return out, nil
 }
 
-// scope gives a namespaced object the default namespace when it names none,
-// as kubectl does, and takes from a cluster-scoped one a namespace it cannot
-// have.
-func (e *Engine) scope(obj *unstructured.Unstructured, namespaced bool) {
-	switch {
-	case namespaced && obj.GetNamespace() == "":
-		obj.SetNamespace(e.opts.DefaultNamespace)
-	case !namespaced:
-		obj.SetNamespace("")
+// place returns where obj goes in the cluster: its Ref, in the namespace
+// scoped gives it by its kind's scope.
+func (e *Engine) place(obj *unstructured.Unstructured) (Ref, error) {
+	ref := RefOf(obj)
+	namespaced, err := e.live.Namespaced(ref.GroupVersionKind())
+	if meta.IsNoMatchError(err) {
+		return ref, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
 	}
+	if err != nil {
+		return ref, err
+	}
+	ref.Namespace = e.scoped(ref.Namespace, namespaced)
+	return ref, nil
+}
+
+// scoped returns the namespace of an object that names namespace: the
+// default one for a namespaced object that names none, as kubectl gives it,
+// and none for a cluster-scoped one.
+func (e *Engine) scoped(namespace string, namespaced bool) string {
+	switch {
+	case namespaced && namespace == "":
+		return e.opts.DefaultNamespace
+	case !namespaced:
+		return ""
+	}
+	return namespace
 }
 
 // judge fills in r's verdict on the desired object obj, whose live state

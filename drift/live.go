@@ -26,7 +26,8 @@ type liveState struct {
 // list reads in vain, and a client's rate limit would make them crawl.
 const manyNamespaces = 16
 
-// readLive reads the live state of objects[i] for every i in todo, with one
+// readLive reads the live state of the object at refs[i] for every i in
+// todo, with one
 // list per kind and namespace, or one per kind across all namespaces when its
 // objects span manyNamespaces or more, and hands each object's to ready as
 // soon as it is known, once; it returns the verdicts on the listed objects
@@ -41,8 +42,8 @@ const manyNamespaces = 16
 // A list across all namespaces that fails (the user may list only in some)
 // is followed by a list per namespace; the objects of a list per namespace
 // that failed are read one by one, so that each gets its own verdict.
-func (e *Engine) readLive(ctx context.Context, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) (unmanaged []Result, problems []error) {
-	rd := newLiveReading(e, objects, todo, run, ready)
+func (e *Engine) readLive(ctx context.Context, refs []Ref, todo []int, run *checkRun, ready func(i int, state liveState)) (unmanaged []Result, problems []error) {
+	rd := newLiveReading(e, refs, todo, run, ready)
 	parallel(e.opts.Workers, rd.lists, func(l liveList) { rd.read(ctx, l) })
 	parallel(e.opts.Workers, rd.retry, func(l liveList) { rd.read(ctx, l) })
 	parallel(e.opts.Workers, rd.orphan, func(i int) { rd.get(ctx, i) })
@@ -84,11 +85,11 @@ type liveKey struct {
 // liveReading is one readLive: the lists it plans, and what the lists,
 // which run in parallel, found so far.
 type liveReading struct {
-	e       *Engine
-	objects []*unstructured.Unstructured
-	run     *checkRun
-	ready   func(i int, state liveState)
-	pager   PageLister // nil when the LiveReader cannot list page by page
+	e     *Engine
+	refs  []Ref
+	run   *checkRun
+	ready func(i int, state liveState)
+	pager PageLister // nil when the LiveReader cannot list page by page
 
 	members map[liveGroup]map[string]int // desired objects by name
 	// declared are the desired objects in any version of their kind: an
@@ -106,26 +107,25 @@ type liveReading struct {
 	problems  []error
 }
 
-// newLiveReading plans the lists that read the live state of objects[i]
-// for every i in todo.
-func newLiveReading(e *Engine, objects []*unstructured.Unstructured, todo []int, run *checkRun, ready func(i int, state liveState)) *liveReading {
+// newLiveReading plans the lists that read the live state of the object at
+// refs[i] for every i in todo.
+func newLiveReading(e *Engine, refs []Ref, todo []int, run *checkRun, ready func(i int, state liveState)) *liveReading {
 	rd := &liveReading{
-		e: e, objects: objects, run: run, ready: ready,
+		e: e, refs: refs, run: run, ready: ready,
 		members: map[liveGroup]map[string]int{}, declared: map[declaredKey]bool{},
-		handed: make([]bool, len(objects)), reported: map[liveKey]bool{},
+		handed: make([]bool, len(refs)), reported: map[liveKey]bool{},
 	}
 	rd.pager, _ = e.live.(PageLister)
-	for _, obj := range objects {
-		if obj == nil || e.opts.Owned == nil {
-			continue // not resolved (judged already), or no unmanaged objects looked for
+	if e.opts.Owned != nil { // unmanaged objects are looked for
+		for _, i := range todo {
+			r := refs[i]
+			rd.declared[declaredKey{r.Group, r.Kind, r.Namespace, r.Name}] = true
 		}
-		gvk := obj.GroupVersionKind()
-		rd.declared[declaredKey{gvk.Group, gvk.Kind, obj.GetNamespace(), obj.GetName()}] = true
 	}
 	namespaces := map[schema.GroupVersionKind][]liveGroup{}
 	var kinds []schema.GroupVersionKind
 	for _, i := range todo {
-		g := liveGroup{objects[i].GroupVersionKind(), objects[i].GetNamespace()}
+		g := liveGroup{refs[i].GroupVersionKind(), refs[i].Namespace}
 		if _, ok := rd.members[g]; !ok {
 			if _, ok := namespaces[g.gvk]; !ok {
 				kinds = append(kinds, g.gvk)
@@ -133,7 +133,7 @@ func newLiveReading(e *Engine, objects []*unstructured.Unstructured, todo []int,
 			namespaces[g.gvk] = append(namespaces[g.gvk], g)
 			rd.members[g] = map[string]int{}
 		}
-		rd.members[g][objects[i].GetName()] = i
+		rd.members[g][refs[i].Name] = i
 	}
 	for _, gvk := range kinds {
 		groups := namespaces[gvk]
@@ -291,15 +291,15 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 	}
 }
 
-// get reads objects[i] alone, after its list failed.
+// get reads the object at refs[i] alone, after its list failed.
 func (rd *liveReading) get(ctx context.Context, i int) {
-	obj := rd.objects[i]
+	ref := rd.refs[i]
 	var (
 		live *unstructured.Unstructured
 		err  = ctx.Err()
 	)
 	if rd.run.request(ctx) {
-		live, err = rd.e.live.Get(ctx, obj.GroupVersionKind(), obj.GetNamespace(), obj.GetName())
+		live, err = rd.e.live.Get(ctx, ref.GroupVersionKind(), ref.Namespace, ref.Name)
 		rd.run.done()
 	}
 	if apierrors.IsNotFound(err) {
