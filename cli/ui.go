@@ -104,12 +104,12 @@ func (s *session) check(ctx context.Context, found func(r drift.Result, judged, 
 	var targets []cluster.WatchTarget
 	seen := map[cluster.WatchTarget]bool{}
 	for _, d := range desired {
-		obj, err := engine.Resolve(d.Object)
+		ref, err := engine.Place(d.Object)
 		if err != nil {
 			continue
 		}
-		byRef[drift.RefOf(obj)] = d
-		t := cluster.WatchTarget{GVK: obj.GroupVersionKind(), Namespace: obj.GetNamespace()}
+		byRef[ref] = d
+		t := cluster.WatchTarget{GVK: ref.GroupVersionKind(), Namespace: ref.Namespace}
 		if !seen[t] {
 			seen[t] = true
 			targets = append(targets, t)

@@ -50,6 +50,12 @@ func (e *Engine) Resolve(obj *unstructured.Unstructured) (*unstructured.Unstruct
 	return e.resolve(obj)
 }
 
+// Place returns where Check looks for obj in the cluster, as Resolve
+// places it, without copying it.
+func (e *Engine) Place(obj *unstructured.Unstructured) (Ref, error) {
+	return e.place(obj)
+}
+
 // Judge judges one desired object again, as the cluster has it now, and
 // returns its verdict: after a reconcile, or when its live object changed.
 // Unmanaged objects the reading comes upon are left out. Its dry run is
