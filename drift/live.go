@@ -223,14 +223,26 @@ func (rd *liveReading) hand(out []known, asked int) {
 	}
 }
 
+// pageRoom is the room a page of list l takes while its objects wait for
+// the judges: a page's worth, or fewer where the list reads fewer desired
+// objects. The other objects of a page are let go as soon as it is read.
+func (rd *liveReading) pageRoom(l liveList) int {
+	n := 0
+	for _, g := range l.groups {
+		n += len(rd.members[g])
+	}
+	return min(n, pageSize)
+}
+
 // read runs list l, page by page, and hands on what it finds; a list that
 // fails is retried by namespace, or its objects read one by one.
 func (rd *liveReading) read(ctx context.Context, l liveList) {
 	run := rd.run
 	// The room counted for the page asked for next, given back when it is
 	// read or the list ends.
-	run.room(pageSize)
-	asked := pageSize
+	room := rd.pageRoom(l)
+	run.room(room)
+	asked := room
 	var in func(string) bool
 	if l.all && !l.everywhere {
 		wanted := make(map[string]bool, len(l.groups))
@@ -252,8 +264,8 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 			rd.mu.Unlock()
 			rd.hand(out, asked)
 			asked = 0
-			run.room(pageSize)
-			asked = pageSize
+			run.room(room)
+			asked = room
 			if !run.request(ctx) {
 				return ctx.Err()
 			}
