@@ -27,13 +27,13 @@ type liveState struct {
 const manyNamespaces = 16
 
 // readLive reads the live state of the object at refs[i] for every i in
-// todo, with one
-// list per kind and namespace, or one per kind across all namespaces when its
-// objects span manyNamespaces or more, and hands each object's to ready as
-// soon as it is known, once; it returns the verdicts on the listed objects
-// that are Owned but not desired, in the namespaces of desired objects only
-// or, with Options.AllNamespaces, in every namespace, and the problems that
-// kept it from looking for them everywhere it was asked to.
+// todo, with one list per kind and namespace, or one per kind across all
+// namespaces when its objects span manyNamespaces or more, and hands each
+// object's to ready as soon as it is known, once; it returns the verdicts
+// on the listed objects that are Owned but not desired, in the namespaces
+// of desired objects only or, with Options.AllNamespaces, in every
+// namespace, and the problems that kept it from looking for them
+// everywhere it was asked to.
 //
 // Where the LiveReader reads page by page (PageLister), the objects of each
 // page are handed on before the next page is asked for, and the next waits
@@ -238,11 +238,10 @@ func (rd *liveReading) pageRoom(l liveList) int {
 // fails is retried by namespace, or its objects read one by one.
 func (rd *liveReading) read(ctx context.Context, l liveList) {
 	run := rd.run
-	// The room counted for the page asked for next, given back when it is
-	// read or the list ends.
+	// The room of the page asked for next, given back when it is read, or,
+	// for the page that never comes, when the list ends.
 	room := rd.pageRoom(l)
 	run.room(room)
-	asked := room
 	var in func(string) bool
 	if l.all && !l.everywhere {
 		wanted := make(map[string]bool, len(l.groups))
@@ -262,10 +261,8 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 			rd.mu.Lock()
 			out := rd.take(l, items)
 			rd.mu.Unlock()
-			rd.hand(out, asked)
-			asked = 0
+			rd.hand(out, room)
 			run.room(room)
-			asked = room
 			if !run.request(ctx) {
 				return ctx.Err()
 			}
@@ -277,7 +274,7 @@ func (rd *liveReading) read(ctx context.Context, l liveList) {
 		}
 	}
 	var out []known
-	defer func() { rd.hand(out, asked) }()
+	defer func() { rd.hand(out, room) }()
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	switch {
