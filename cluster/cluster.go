@@ -135,10 +135,10 @@ func (c *Client) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 // ListPages reads the objects of kind gvk in namespace ("" for all
 // namespaces or for a cluster-scoped kind) in pages of at most limit objects,
 // and calls page with those of each page in a namespace for which in is
-// true, or all when in is nil. The objects of the other namespaces are dropped as they are read, so
-// that they are never all held at once: a cluster may hold many more
-// objects of a kind than a check wants. An error from page ends the list
-// with it.
+// true, or all when in is nil. The objects of the other namespaces are
+// dropped as they are read, so that they are never all held at once: a
+// cluster may hold many more objects of a kind than a check wants. An error
+// from page ends the list with it.
 func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, namespace string, limit int, in func(namespace string) bool, page func([]unstructured.Unstructured) error) error {
 	m, err := c.mapping(gvk)
 	if err != nil {
@@ -163,10 +163,10 @@ func (c *Client) ListPages(ctx context.Context, gvk schema.GroupVersionKind, nam
 }
 
 // listPage reads one page of at most limit objects of the list of m's
-// resource in namespace, from where cont says, and returns its objects and where the next page starts
-// ("" after the last). It decodes the response once: the dynamic client's
-// List decodes a list whole twice, and scans it a third time, which cost a
-// fifth of a check's time.
+// resource in namespace, from where cont says, and returns its objects and
+// where the next page starts ("" after the last). It decodes the response
+// once: the dynamic client's List decodes a list whole twice, and scans it a
+// third time, which cost a fifth of a check's time.
 func (c *Client) listPage(ctx context.Context, m *meta.RESTMapping, namespace string, limit int, cont string) ([]unstructured.Unstructured, string, error) {
 	path := []string{"/api", m.Resource.Version}
 	if m.Resource.Group != "" {
