@@ -106,9 +106,9 @@ func TestListsOncePerKind(t *testing.T) {
 	}
 }
 
-// TestHoldsAPageOfLiveObjects: however many kinds are listed at once, the live
-// objects read and not yet judged are never more than a page's worth: a
-// page is asked for only when it fits beside them, not a page per list.
+// TestHoldsAPageOfLiveObjects: however many kinds are listed at once, the
+// live objects read and not yet judged are never more than a page's worth:
+// a page is asked for only when it fits beside them, not a page per list.
 func TestHoldsAPageOfLiveObjects(t *testing.T) {
 	const n = 2000 // eight namespaced kinds, several of them over a page
 	f := newFakeCluster(liveObjects(t, n))
