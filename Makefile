@@ -161,9 +161,14 @@ bin/helm3: tools/helm3/go.mod tools/helm3/go.sum
 bin/etcd: tools/go.mod tools/go.sum
 	cd tools && $(GO) build -trimpath -buildvcs=false -ldflags '-s -w' -o ../$@ go.etcd.io/etcd/server/v3
 
-## lint: gofmt, go vet and staticcheck (fetched through the Go module proxy)
+# MAX_FILE_LINES bounds a non-test Go file: past it, a file holds more than
+# one idea and is split (DESIGN.md, issue 21).
+MAX_FILE_LINES ?= 600
+
+## lint: gofmt, go vet and staticcheck (fetched through the Go module proxy), and no non-test Go file over MAX_FILE_LINES lines
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(git ls-files '*.go' ':!:*_test.go' | xargs awk -v max=$(MAX_FILE_LINES) 'FNR == max + 1 { print FILENAME ": over " max " lines" }'); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 

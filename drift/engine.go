@@ -217,7 +217,7 @@ func (e *Engine) check(ctx context.Context, desired []Desired, spare bool, how C
 	seen := make(map[Ref]Origin, len(desired))
 	plan := planOf(desired)
 	for i, d := range desired {
-		ref, err := e.place(d.Object)
+		ref, err := e.Place(d.Object)
 		results[i] = Result{Ref: ref, Origin: d.Origin, Mode: e.reportedMode()}
 		switch namespaced, ok := plan.crdKinds[ref.GroupVersionKind().GroupKind()]; {
 		case ok && meta.IsNoMatchError(err):
@@ -317,47 +317,6 @@ func planOf(desired []Desired) plan {
 		}
 	}
 	return p
-}
-
-// resolve returns a copy of obj ready to send to the cluster: in the
-// namespace place gives it, and without the fields only a server may set,
-// so that an exported object can serve as a manifest.
-func (e *Engine) resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	ref, err := e.place(obj)
-	if err != nil {
-		return obj, err
-	}
-	out := stripped(obj)
-	out.SetNamespace(ref.Namespace)
-	return out, nil
-}
-
-// place returns where obj goes in the cluster: its Ref, in the namespace
-// scoped gives it by its kind's scope.
-func (e *Engine) place(obj *unstructured.Unstructured) (Ref, error) {
-	ref := RefOf(obj)
-	namespaced, err := e.live.Namespaced(ref.GroupVersionKind())
-	if meta.IsNoMatchError(err) {
-		return ref, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
-	}
-	if err != nil {
-		return ref, err
-	}
-	ref.Namespace = e.scoped(ref.Namespace, namespaced)
-	return ref, nil
-}
-
-// scoped returns the namespace of an object that names namespace: the
-// default one for a namespaced object that names none, as kubectl gives it,
-// and none for a cluster-scoped one.
-func (e *Engine) scoped(namespace string, namespaced bool) string {
-	switch {
-	case namespaced && namespace == "":
-		return e.opts.DefaultNamespace
-	case !namespaced:
-		return ""
-	}
-	return namespace
 }
 
 // judge fills in r's verdict on the desired object obj, whose live state

@@ -2,9 +2,11 @@ package drift
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -32,7 +34,7 @@ type ApplyPlan struct {
 // Plan returns how to apply the desired object obj so that its live object,
 // live (nil when there is none), becomes what Check compares it with.
 func (e *Engine) Plan(obj, live *unstructured.Unstructured) (ApplyPlan, error) {
-	resolved, err := e.resolve(obj)
+	resolved, err := e.Resolve(obj)
 	if err != nil {
 		return ApplyPlan{}, err
 	}
@@ -43,17 +45,45 @@ func (e *Engine) Plan(obj, live *unstructured.Unstructured) (ApplyPlan, error) {
 	return p, nil
 }
 
-// Resolve returns a copy of obj as Check sends it to the cluster: with the
-// default namespace when it names none, and without the fields only a
-// server may set.
+// Resolve returns a copy of obj as Check sends it to the cluster: in the
+// namespace Place gives it, and without the fields only a server may set,
+// so that an exported object can serve as a manifest.
 func (e *Engine) Resolve(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	return e.resolve(obj)
+	ref, err := e.Place(obj)
+	if err != nil {
+		return obj, err
+	}
+	out := stripped(obj)
+	out.SetNamespace(ref.Namespace)
+	return out, nil
 }
 
-// Place returns where Check looks for obj in the cluster, as Resolve
-// places it, without copying it.
+// Place returns where Check looks for obj in the cluster, without copying
+// it: its Ref, in the namespace scoped gives it by its kind's scope.
 func (e *Engine) Place(obj *unstructured.Unstructured) (Ref, error) {
-	return e.place(obj)
+	ref := RefOf(obj)
+	namespaced, err := e.live.Namespaced(ref.GroupVersionKind())
+	if meta.IsNoMatchError(err) {
+		return ref, fmt.Errorf("%w: the cluster does not serve this kind (a typo in apiVersion or kind, or a CRD not installed yet?)", err)
+	}
+	if err != nil {
+		return ref, err
+	}
+	ref.Namespace = e.scoped(ref.Namespace, namespaced)
+	return ref, nil
+}
+
+// scoped returns the namespace of an object that names namespace: the
+// default one for a namespaced object that names none, as kubectl gives it,
+// and none for a cluster-scoped one.
+func (e *Engine) scoped(namespace string, namespaced bool) string {
+	switch {
+	case namespaced && namespace == "":
+		return e.opts.DefaultNamespace
+	case !namespaced:
+		return ""
+	}
+	return namespace
 }
 
 // Judge judges one desired object again, as the cluster has it now, and
