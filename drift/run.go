@@ -12,9 +12,10 @@ import (
 // JSON in memory, and its managedFields, most of it, are let go once it is
 // judged: reading every list before judging would hold them all at once.
 // Room for one page holds no fewer objects at once than the judges need:
-// at 10,000 objects of nine kinds it peaked 15 MB of RSS lower than room for
-// two, in the same time, and 25 MB lower than before a page asked for was
-// counted, when the first pages of eight lists were read at once.
+// at 10,000 objects of nine kinds its peak RSS was about 10 MB lower than
+// with room for two, in the same time, and about 20 MB lower than before a
+// page asked for was counted, when the first pages of eight lists were read
+// at once.
 const maxUnjudged = 500
 
 // pageSize is how many objects one page of a list asks for (PageLister).
